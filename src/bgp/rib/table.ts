@@ -1,0 +1,579 @@
+// A route table for one address family: destinations indexed by compact route keys, paths in parallel
+// typed arrays (no object per path until someone reads one), the decision process run per destination on
+// change, and batched diffs of the best path / ECMP set published to subscribers. One class serves every
+// table a speaker or a control node keeps (inet.0, bgp.l3vpn.0, bgp.rtarget.0, bgp.evpn.0, <vrf>.inet.0);
+// Adj-RIB-In is the set of paths of one source, held in the shared table as BIRD does.
+import { Buffer } from 'node:buffer';
+import type { Family } from '../wire/constants.js';
+import { MAX_KEY_LEN, NO_LABEL, decodeNlri, encodeNlri, nlriFromKey, nlriKey, type Nlri } from '../wire/nlri.js';
+import type { PathAttributes } from '../wire/attributes.js';
+import { KeyIndex } from './key-index.js';
+import type { AttrPool } from './attr-pool.js';
+import type { SourceRegistry } from './sources.js';
+import { DECISION_STEPS, decide, type Candidate, type DecisionStep } from './decision.js';
+
+/** A destination's route key as a binary (latin1) string: usable as a Map key, see keyBytes/keyString. */
+export type RouteKey = string;
+
+export function keyString(b: Uint8Array): RouteKey {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+}
+export function keyBytes(k: RouteKey): Uint8Array {
+  return Buffer.from(k, 'latin1');
+}
+
+/** Opaque per-path data owned by the table's user (e.g. primary/secondary, primary table). */
+export type PathMeta = Readonly<Record<string, unknown>>;
+
+export interface PathExtra {
+  /** The whole label stack when it has more than one label. */
+  readonly labels?: readonly number[];
+  /** The full wire NLRI when the key does not rebuild it (EVPN: ESI, gateway, second label). */
+  readonly nlri?: Uint8Array;
+  readonly meta?: PathMeta;
+}
+
+export type UpsertResult = 'added' | 'replaced' | 'unchanged';
+
+const F_STALE = 1;
+const F_INFEASIBLE = 2;
+
+/** A path as read from a table: a snapshot, it does not change when the table does. */
+export class Path {
+  constructor(
+    readonly family: Family,
+    readonly source: number,
+    readonly pathId: number,
+    readonly attrs: PathAttributes,
+    /** inet-vpn: MPLS label; e-vpn: raw 24-bit label field; NO_LABEL (-1) otherwise. */
+    readonly label: number,
+    readonly stale: boolean,
+    readonly feasible: boolean,
+    readonly lastModified: number,
+    readonly extra: PathExtra | undefined,
+  ) {}
+
+  get labels(): readonly number[] {
+    return this.extra?.labels ?? (this.label === NO_LABEL ? [] : [this.label]);
+  }
+
+  get meta(): PathMeta | undefined {
+    return this.extra?.meta;
+  }
+
+  /** The full NLRI when the path carries one (EVPN), else undefined: use the route's nlri. */
+  get fullNlri(): Nlri | undefined {
+    const w = this.extra?.nlri;
+    return w ? decodeNlri(this.family, w, 0, w.length).nlri : undefined;
+  }
+
+  /** Same path identity and content (stale flag and time aside). */
+  sameAs(o: Path): boolean {
+    return (
+      this.source === o.source && this.pathId === o.pathId && this.attrs === o.attrs && this.label === o.label &&
+      sameExtra(this.extra, o.extra)
+    );
+  }
+}
+
+function sameLabels(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function sameExtra(a: PathExtra | undefined, b: PathExtra | undefined): boolean {
+  if (a === b) return true;
+  return sameLabels(a?.labels, b?.labels) && sameBytes(a?.nlri, b?.nlri) && a?.meta === b?.meta;
+}
+
+/** A destination with all its paths: best first, then the rest of the ECMP set, then the others. */
+export interface Route {
+  readonly key: RouteKey;
+  readonly nlri: Nlri;
+  readonly paths: readonly Path[];
+  readonly ecmpCount: number;
+  readonly reason: DecisionStep | undefined;
+}
+
+const EMPTY: readonly Path[] = Object.freeze([]);
+
+/** One destination whose best path or ECMP set changed within a batch. */
+export class RouteChange {
+  #nlri: Nlri | undefined;
+  constructor(
+    readonly table: RouteTable,
+    readonly key: RouteKey,
+    /** The ECMP set now (best first); empty when the destination has no usable path. */
+    readonly ecmp: readonly Path[],
+    /** The ECMP set before the batch. */
+    readonly previous: readonly Path[],
+    readonly reason: DecisionStep | undefined,
+  ) {}
+  get best(): Path | undefined {
+    return this.ecmp[0];
+  }
+  get family(): Family {
+    return this.table.family;
+  }
+  get nlri(): Nlri {
+    return (this.#nlri ??= nlriFromKey(this.table.family, keyBytes(this.key)));
+  }
+}
+
+export type ChangeListener = (changes: readonly RouteChange[]) => void;
+
+export interface PathInput {
+  readonly source: number;
+  readonly pathId?: number;
+  /** Attributes, or an id already interned in the table's pool. */
+  readonly attrs: PathAttributes | number;
+  readonly labels?: readonly number[];
+  readonly meta?: PathMeta;
+  /** EVPN: the full wire NLRI (set by upsert from the Nlri object when not given). */
+  readonly nlri?: Uint8Array;
+}
+
+export interface RouteTableOptions {
+  readonly name: string;
+  readonly family: Family;
+  readonly pool: AttrPool;
+  readonly sources: SourceRegistry;
+  /** Largest ECMP set; 1 (the default) turns multipath off. */
+  readonly maxPaths?: number;
+  readonly alwaysCompareMed?: boolean;
+  /** Cost to reach a next hop, undefined when unreachable (the path is then infeasible). */
+  readonly igpCost?: (nextHop: string | undefined) => number | undefined;
+  /** Clock for lastModified (ms). */
+  readonly now?: () => number;
+  /** Publish diffs in a microtask after the first change (default); false: call flush() yourself. */
+  readonly autoFlush?: boolean;
+  /** Called when a subscriber throws; default rethrows after every subscriber ran. */
+  readonly onListenerError?: (err: unknown) => void;
+}
+
+export class RouteTable {
+  readonly name: string;
+  readonly family: Family;
+  readonly pool: AttrPool;
+  readonly sources: SourceRegistry;
+  readonly #index: KeyIndex;
+  readonly #maxPaths: number;
+  readonly #alwaysMed: boolean;
+  readonly #igp: RouteTableOptions['igpCost'];
+  readonly #now: () => number;
+  readonly #auto: boolean;
+  readonly #onErr: ((err: unknown) => void) | undefined;
+
+  // per destination (indexed by key id)
+  #head = new Int32Array(0);
+  #ecmp = new Uint8Array(0);
+  #reason = new Uint8Array(0);
+  #dirty = new Uint8Array(0);
+  #dirtyList: number[] = [];
+  #prev = new Map<number, readonly Path[]>();
+  #destCount = 0;
+
+  // per path
+  #pDest = new Int32Array(0);
+  #pNext = new Int32Array(0);
+  #pSource = new Uint32Array(0);
+  #pPathId = new Uint32Array(0);
+  #pAttr = new Int32Array(0);
+  #pLabel = new Int32Array(0);
+  #pFlags = new Uint8Array(0);
+  #pTime = new Float64Array(0);
+  #pExtra = new Map<number, PathExtra>();
+  #pTop = 0;
+  #pFree: number[] = [];
+  #pathCount = 0;
+  #bySource = new Map<number, number>();
+
+  #listeners = new Set<ChangeListener>();
+  #flushScheduled = false;
+
+  constructor(o: RouteTableOptions) {
+    this.name = o.name;
+    this.family = o.family;
+    this.pool = o.pool;
+    this.sources = o.sources;
+    this.#index = new KeyIndex(MAX_KEY_LEN[o.family]);
+    this.#maxPaths = Math.max(1, Math.min(255, o.maxPaths ?? 1));
+    this.#alwaysMed = o.alwaysCompareMed ?? false;
+    this.#igp = o.igpCost;
+    this.#now = o.now ?? Date.now;
+    this.#auto = o.autoFlush ?? true;
+    this.#onErr = o.onListenerError;
+    this.#growDest(256);
+    this.#growPaths(256);
+  }
+
+  /** Destinations with at least one path. */
+  get size(): number {
+    return this.#destCount;
+  }
+  get pathCount(): number {
+    return this.#pathCount;
+  }
+  countBySource(source: number): number {
+    return this.#bySource.get(source) ?? 0;
+  }
+  /** Bytes held in the table's arrays (not counting attribute sets or extras). */
+  get byteSize(): number {
+    const per = (a: { byteLength: number }) => a.byteLength;
+    return this.#index.byteSize + per(this.#head) + per(this.#ecmp) + per(this.#reason) + per(this.#dirty) +
+      per(this.#pDest) + per(this.#pNext) + per(this.#pSource) + per(this.#pPathId) + per(this.#pAttr) +
+      per(this.#pLabel) + per(this.#pFlags) + per(this.#pTime);
+  }
+
+  #growDest(n: number): void {
+    const head = new Int32Array(n).fill(-1);
+    head.set(this.#head);
+    this.#head = head;
+    const e = new Uint8Array(n);
+    e.set(this.#ecmp);
+    this.#ecmp = e;
+    const r = new Uint8Array(n);
+    r.set(this.#reason);
+    this.#reason = r;
+    const d = new Uint8Array(n);
+    d.set(this.#dirty);
+    this.#dirty = d;
+  }
+
+  #growPaths(n: number): void {
+    const grow = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.#pDest = grow(this.#pDest, (k) => new Int32Array(k).fill(-1));
+    this.#pNext = grow(this.#pNext, (k) => new Int32Array(k));
+    this.#pSource = grow(this.#pSource, (k) => new Uint32Array(k));
+    this.#pPathId = grow(this.#pPathId, (k) => new Uint32Array(k));
+    this.#pAttr = grow(this.#pAttr, (k) => new Int32Array(k));
+    this.#pLabel = grow(this.#pLabel, (k) => new Int32Array(k));
+    this.#pFlags = grow(this.#pFlags, (k) => new Uint8Array(k));
+    this.#pTime = grow(this.#pTime, (k) => new Float64Array(k));
+  }
+
+  // ---- mutation ---------------------------------------------------------------------------------
+
+  #keyOf(nlri: Nlri | RouteKey): Uint8Array {
+    if (typeof nlri === 'string') return keyBytes(nlri);
+    if (nlri.family !== this.family) throw new RangeError(`${nlri.family} route given to ${this.family} table ${this.name}`);
+    return nlriKey(nlri);
+  }
+
+  /** Adds or replaces the path (source, pathId) of a destination. Throws BgpError for unencodable attributes. */
+  upsert(nlri: Nlri | RouteKey, input: PathInput): UpsertResult {
+    const key = this.#keyOf(nlri);
+    const attrId = typeof input.attrs === 'number' ? input.attrs : this.pool.intern(input.attrs);
+    const labels = input.labels ?? [];
+    let wire = input.nlri;
+    if (!wire && this.family === 'e-vpn' && typeof nlri !== 'string') {
+      wire = encodeNlri(nlri, labels, false);
+    }
+    const extra: PathExtra | undefined =
+      labels.length > 1 || wire || input.meta
+        ? { ...(labels.length > 1 ? { labels: [...labels] } : {}), ...(wire ? { nlri: wire } : {}), ...(input.meta ? { meta: input.meta } : {}) }
+        : undefined;
+    return this.upsertKey(key, key.length, input.source, input.pathId ?? 0, attrId, labels.length ? labels[0] : NO_LABEL, extra);
+  }
+
+  withdraw(nlri: Nlri | RouteKey, source: number, pathId = 0): boolean {
+    const key = this.#keyOf(nlri);
+    return this.withdrawKey(key, key.length, source, pathId);
+  }
+
+  /** The receive path's upsert: key bytes at key[0, keyLen), an interned attribute id. */
+  upsertKey(key: Uint8Array, keyLen: number, source: number, pathId: number, attrId: number, label: number, extra: PathExtra | undefined): UpsertResult {
+    const d = this.#index.intern(key, 0, keyLen);
+    if (this.#index.added && d >= this.#head.length) this.#growDest(this.#head.length * 2);
+    let p = this.#head[d];
+    while (p >= 0 && (this.#pSource[p] !== source || this.#pPathId[p] !== pathId)) p = this.#pNext[p];
+    if (p >= 0) {
+      const flags = this.#pFlags[p];
+      if (this.#pAttr[p] === attrId && this.#pLabel[p] === label && sameExtra(this.#pExtra.get(p), extra)) {
+        if (flags & F_STALE) this.#pFlags[p] = flags & ~F_STALE; // refreshed after a restart
+        return 'unchanged';
+      }
+      this.#touch(d);
+      this.pool.ref(attrId);
+      this.pool.unref(this.#pAttr[p]);
+      this.#pAttr[p] = attrId;
+      this.#pLabel[p] = label;
+      this.#pFlags[p] = 0;
+      this.#pTime[p] = this.#now();
+      if (extra) this.#pExtra.set(p, extra);
+      else this.#pExtra.delete(p);
+      this.#select(d);
+      return 'replaced';
+    }
+    this.#touch(d);
+    if (this.#pFree.length) p = this.#pFree.pop()!;
+    else {
+      if (this.#pTop === this.#pDest.length) this.#growPaths(this.#pDest.length * 2);
+      p = this.#pTop++;
+    }
+    this.pool.ref(attrId);
+    this.#pDest[p] = d;
+    this.#pSource[p] = source;
+    this.#pPathId[p] = pathId;
+    this.#pAttr[p] = attrId;
+    this.#pLabel[p] = label;
+    this.#pFlags[p] = 0;
+    this.#pTime[p] = this.#now();
+    if (extra) this.#pExtra.set(p, extra);
+    const head = this.#head[d];
+    this.#pNext[p] = head;
+    this.#head[d] = p;
+    if (head < 0) this.#destCount++;
+    this.#pathCount++;
+    this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
+    if (head < 0 && !this.#igp) {
+      this.#ecmp[d] = 1;
+      this.#reason[d] = 0;
+    } else this.#select(d);
+    return 'added';
+  }
+
+  withdrawKey(key: Uint8Array, keyLen: number, source: number, pathId: number): boolean {
+    const d = this.#index.find(key, 0, keyLen);
+    if (d < 0) return false;
+    let p = this.#head[d];
+    while (p >= 0 && (this.#pSource[p] !== source || this.#pPathId[p] !== pathId)) p = this.#pNext[p];
+    if (p < 0) return false;
+    this.#removePath(p);
+    return true;
+  }
+
+  #removePath(p: number): void {
+    const d = this.#pDest[p];
+    this.#touch(d);
+    let q = this.#head[d];
+    if (q === p) this.#head[d] = this.#pNext[p];
+    else {
+      while (this.#pNext[q] !== p) q = this.#pNext[q];
+      this.#pNext[q] = this.#pNext[p];
+    }
+    const src = this.#pSource[p];
+    const left = (this.#bySource.get(src) ?? 1) - 1;
+    if (left) this.#bySource.set(src, left);
+    else this.#bySource.delete(src);
+    this.pool.unref(this.#pAttr[p]);
+    this.#pDest[p] = -1;
+    this.#pExtra.delete(p);
+    this.#pFree.push(p);
+    this.#pathCount--;
+    if (this.#head[d] < 0) {
+      this.#destCount--;
+      this.#ecmp[d] = 0;
+    } else this.#select(d);
+  }
+
+  /** Marks every path of a source stale (graceful restart helper, RFC 4724 §4.2). Returns the count. */
+  markStale(source: number, pathFilter?: (pathId: number) => boolean): number {
+    let n = 0;
+    for (let p = 0; p < this.#pTop; p++) {
+      if (this.#pDest[p] >= 0 && this.#pSource[p] === source && (!pathFilter || pathFilter(this.#pPathId[p]))) {
+        this.#pFlags[p] |= F_STALE;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Removes the paths of a source still stale (after End-of-RIB or the restart timer). */
+  sweepStale(source: number): number {
+    return this.#removeWhere(source, true);
+  }
+
+  /** Removes every path of a source (session down without graceful restart, peer removed). */
+  removeSource(source: number): number {
+    return this.#removeWhere(source, false);
+  }
+
+  #removeWhere(source: number, staleOnly: boolean): number {
+    let n = 0;
+    for (let p = 0; p < this.#pTop; p++) {
+      if (this.#pDest[p] >= 0 && this.#pSource[p] === source && (!staleOnly || this.#pFlags[p] & F_STALE)) {
+        this.#removePath(p);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Re-runs the decision for every destination (after the IGP hook's view changed). */
+  reselectAll(): void {
+    for (let d = 0; d < this.#index.idLimit; d++) {
+      if (this.#index.isLive(d) && this.#head[d] >= 0) {
+        this.#touch(d);
+        this.#select(d);
+      }
+    }
+  }
+
+  // ---- decision ---------------------------------------------------------------------------------
+
+  #select(d: number): void {
+    const first = this.#head[d];
+    if (first < 0) {
+      this.#ecmp[d] = 0;
+      return;
+    }
+    const pool = this.pool;
+    const cands: Candidate[] = [];
+    const infeasible: number[] = [];
+    for (let p = first; p >= 0; p = this.#pNext[p]) {
+      const entry = pool.get(this.#pAttr[p]);
+      let cost = 0;
+      if (this.#igp) {
+        const c = this.#igp(entry.attrs.nextHop);
+        if (c === undefined) {
+          this.#pFlags[p] |= F_INFEASIBLE;
+          infeasible.push(p);
+          continue;
+        }
+        cost = c;
+      }
+      this.#pFlags[p] &= ~F_INFEASIBLE;
+      cands.push({ ref: p, entry, source: this.sources.get(this.#pSource[p]), pathId: this.#pPathId[p], igpCost: cost });
+    }
+    const r = decide(cands, { maxPaths: this.#maxPaths, alwaysCompareMed: this.#alwaysMed });
+    const order = [...r.order.map((c) => c.ref), ...infeasible];
+    this.#head[d] = order[0];
+    for (let i = 0; i < order.length; i++) this.#pNext[order[i]] = i + 1 < order.length ? order[i + 1] : -1;
+    this.#ecmp[d] = r.ecmpCount;
+    this.#reason[d] = DECISION_STEPS.indexOf(r.step);
+  }
+
+  // ---- diffs ------------------------------------------------------------------------------------
+
+  #touch(d: number): void {
+    if (this.#dirty[d]) return;
+    this.#dirty[d] = 1;
+    this.#dirtyList.push(d);
+    if (this.#listeners.size && this.#ecmp[d] > 0) this.#prev.set(d, this.#ecmpOf(d));
+    if (this.#auto && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  #path(p: number): Path {
+    const f = this.#pFlags[p];
+    return new Path(
+      this.family, this.#pSource[p], this.#pPathId[p], this.pool.get(this.#pAttr[p]).attrs, this.#pLabel[p],
+      (f & F_STALE) !== 0, (f & F_INFEASIBLE) === 0, this.#pTime[p], this.#pExtra.get(p),
+    );
+  }
+
+  #ecmpOf(d: number): readonly Path[] {
+    const n = this.#ecmp[d];
+    if (n === 0) return EMPTY;
+    let p = this.#head[d];
+    if (n === 1) return [this.#path(p)];
+    const out: Path[] = [];
+    for (let i = 0; i < n && p >= 0; i++, p = this.#pNext[p]) out.push(this.#path(p));
+    return out;
+  }
+
+  subscribe(fn: ChangeListener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Publishes the changes made since the last flush and drops destinations left without paths. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#dirtyList.length === 0) return;
+    const list = this.#dirtyList;
+    this.#dirtyList = [];
+    const prev = this.#prev;
+    this.#prev = new Map();
+    const changes: RouteChange[] = [];
+    const publish = this.#listeners.size > 0;
+    for (const d of list) {
+      this.#dirty[d] = 0;
+      if (publish) {
+        const before = prev.get(d) ?? EMPTY;
+        const now = this.#ecmpOf(d);
+        if (!sameSet(before, now)) {
+          changes.push(new RouteChange(this, keyString(this.#index.key(d)), now, before, now.length ? DECISION_STEPS[this.#reason[d]] : undefined));
+        }
+      }
+      if (this.#head[d] < 0) this.#index.remove(d);
+    }
+    this.pool.collect();
+    if (changes.length === 0) return;
+    let failure: unknown;
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn(changes);
+      } catch (err) {
+        if (this.#onErr) this.#onErr(err);
+        else failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('route change listener failed', { cause: failure });
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------
+
+  get(nlri: Nlri | RouteKey): Route | undefined {
+    const key = this.#keyOf(nlri);
+    const d = this.#index.find(key, 0, key.length);
+    return d < 0 || this.#head[d] < 0 ? undefined : this.#route(d);
+  }
+
+  #route(d: number): Route {
+    const paths: Path[] = [];
+    for (let p = this.#head[d]; p >= 0; p = this.#pNext[p]) paths.push(this.#path(p));
+    const key = this.#index.key(d);
+    return {
+      key: keyString(key),
+      nlri: nlriFromKey(this.family, key.slice()),
+      paths,
+      ecmpCount: this.#ecmp[d],
+      reason: this.#ecmp[d] ? DECISION_STEPS[this.#reason[d]] : undefined,
+    };
+  }
+
+  /** Every destination with its paths. */
+  *routes(): IterableIterator<Route> {
+    for (let d = 0; d < this.#index.idLimit; d++) if (this.#index.isLive(d) && this.#head[d] >= 0) yield this.#route(d);
+  }
+
+  /** Destination ids run below idLimit; with ecmpAt/keyAt a caller walks the table in slices. */
+  get idLimit(): number {
+    return this.#index.idLimit;
+  }
+  ecmpAt(d: number): readonly Path[] {
+    return this.#index.isLive(d) ? this.#ecmpOf(d) : EMPTY;
+  }
+  keyAt(d: number): RouteKey {
+    return keyString(this.#index.key(d));
+  }
+  /** Key bytes of a live destination without copying (valid until the next change). */
+  keyView(d: number): Uint8Array {
+    return this.#index.key(d);
+  }
+  /** Attribute-set id of the best path of a destination, or -1: lets a walker skip sets it does not need. */
+  bestAttrIdAt(d: number): number {
+    return this.#index.isLive(d) && this.#ecmp[d] > 0 ? this.#pAttr[this.#head[d]] : -1;
+  }
+}
+
+function sameSet(a: readonly Path[], b: readonly Path[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!a[i].sameAs(b[i])) return false;
+  return true;
+}
