@@ -236,15 +236,15 @@ test('two speakers connecting to each other at once end with one connection (col
   const clock = new FakeClock();
   const recA = new Recorder();
   const recB = new Recorder();
-  let a!: Session;
-  let b!: Session;
+  const sessions: Session[] = [];
   const link = (to: () => Session, fromAddr: string, toAddr: string) => async () => {
     const [x, y] = memoryPair({ address: fromAddr, port: 40000 }, { address: toAddr, port: 179 });
     to().accept(y);
     return x;
   };
-  a = new Session(cfg(), { clock, events: recA.events, connect: link(() => b, '192.0.2.1', '192.0.2.2') });
-  b = new Session(cfg({ routerId: '192.0.2.2', peerAddress: '192.0.2.1' }), { clock, events: recB.events, connect: link(() => a, '192.0.2.2', '192.0.2.1') });
+  const a = new Session(cfg(), { clock, events: recA.events, connect: link(() => sessions[1], '192.0.2.1', '192.0.2.2') });
+  const b = new Session(cfg({ routerId: '192.0.2.2', peerAddress: '192.0.2.1' }), { clock, events: recB.events, connect: link(() => sessions[0], '192.0.2.2', '192.0.2.1') });
+  sessions.push(a, b);
   a.start();
   b.start();
   // Either the collision is resolved during OpenConfirm, or one side got Established first and the loser
