@@ -1,0 +1,129 @@
+// The I/O edge of the Linux renderer: runs ip/bridge/nft/sysctl (in a network namespace through nsenter
+// when one is given), feeds batches on stdin and turns failures into typed errors. The runner is
+// injectable so that everything above it is tested without a kernel.
+import { spawn } from 'node:child_process';
+import { DatapathApplyError, DatapathCommandError, type LineFailure } from '../errors.js';
+import { netnsPath } from './ip-lines.js';
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+export type CommandRunner = (argv: readonly string[], input?: string) => Promise<CommandResult>;
+
+/** Spawns argv[0] directly (no shell), writes `input` to stdin, collects stdout and stderr. */
+export const spawnRunner: CommandRunner = (argv, input) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? '');
+  });
+
+/** argv wrapped to run inside `netns` (a name under /run/netns or a path); unchanged when undefined. */
+export function inNetns(netns: string | undefined, argv: readonly string[]): string[] {
+  return netns === undefined ? [...argv] : ['nsenter', `--net=${netnsPath(netns)}`, ...argv];
+}
+
+export async function runChecked(runner: CommandRunner, netns: string | undefined, argv: readonly string[], input?: string): Promise<string> {
+  const full = inNetns(netns, argv);
+  let res: CommandResult;
+  try {
+    res = await runner(full, input);
+  } catch (err) {
+    throw new DatapathCommandError(`cannot run ${full[0]}: ${err instanceof Error ? err.message : String(err)}`, { command: full, exitCode: null, stderr: '' });
+  }
+  if (res.code !== 0) {
+    throw new DatapathCommandError(`${full.join(' ')} exited with ${res.code}: ${res.stderr.trim().split('\n').slice(0, 3).join(' / ')}`, {
+      command: full,
+      exitCode: res.code,
+      stderr: res.stderr,
+    });
+  }
+  return res.stdout;
+}
+
+/**
+ * Maps `ip -force -batch` / `bridge -force -batch` stderr ("<message>…\nCommand failed -:<line>") to the
+ * failed input lines with their messages.
+ */
+export function parseBatchFailures(stderr: string, lines: readonly string[]): LineFailure[] {
+  const failures: LineFailure[] = [];
+  let pending: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const m = /^Command failed (?:-|\S+):(\d+)\s*$/.exec(raw);
+    if (m) {
+      const n = Number(m[1]);
+      failures.push({ line: lines[n - 1] ?? `line ${n}`, error: pending.join(' ').trim() || 'failed' });
+      pending = [];
+    } else if (raw.trim() !== '') pending.push(raw.trim());
+  }
+  return failures;
+}
+
+/**
+ * Runs one batch with -force (every line is tried) and throws DatapathApplyError listing the lines that
+ * failed. `stopOnError` runs without -force instead: the first failing line ends the batch.
+ */
+export async function runBatch(
+  runner: CommandRunner,
+  netns: string | undefined,
+  tool: 'ip' | 'bridge',
+  lines: readonly string[],
+  opts: { stopOnError?: boolean } = {},
+): Promise<void> {
+  if (lines.length === 0) return;
+  const argv = inNetns(netns, opts.stopOnError ? [tool, '-batch', '-'] : [tool, '-force', '-batch', '-']);
+  let res: CommandResult;
+  try {
+    res = await runner(argv, lines.join('\n') + '\n');
+  } catch (err) {
+    throw new DatapathCommandError(`cannot run ${argv[0]}: ${err instanceof Error ? err.message : String(err)}`, { command: argv, exitCode: null, stderr: '' });
+  }
+  if (res.code === 0) return;
+  const failures = parseBatchFailures(res.stderr, lines);
+  if (failures.length === 0) failures.push({ line: lines[0], error: res.stderr.trim() || `exit code ${res.code}` });
+  throw new DatapathApplyError(tool, failures);
+}
+
+/** Applies an nft script as one transaction (all or nothing). */
+export async function runNft(runner: CommandRunner, netns: string | undefined, script: string): Promise<void> {
+  const argv = inNetns(netns, ['nft', '-f', '-']);
+  let res: CommandResult;
+  try {
+    res = await runner(argv, script);
+  } catch (err) {
+    throw new DatapathCommandError(`cannot run nft: ${err instanceof Error ? err.message : String(err)}`, { command: argv, exitCode: null, stderr: '' });
+  }
+  if (res.code !== 0) {
+    const msg = res.stderr.trim().split('\n');
+    throw new DatapathApplyError('nft', [{ line: msg.find((l) => /:\d+:\d+/.test(l)) ?? 'nft -f -', error: msg.slice(0, 4).join(' / ') }]);
+  }
+}
+
+/**
+ * Runs several read-only commands in one shell inside the namespace (one process start instead of one per
+ * command) and returns each command's stdout, or null for a command that failed.
+ */
+export async function readSections(runner: CommandRunner, netns: string | undefined, commands: Readonly<Record<string, string>>): Promise<Record<string, string | null>> {
+  const names = Object.keys(commands);
+  const script = names.map((n) => `printf '\\n@@@ %s\\n' '${n}'; ${commands[n]} 2>/dev/null || printf '\\n@@@!\\n'`).join('\n');
+  const stdout = await runChecked(runner, netns, ['sh', '-c', script]);
+  const out: Record<string, string | null> = {};
+  const parts = stdout.split(/\n@@@ /);
+  for (const part of parts.slice(1)) {
+    const nl = part.indexOf('\n');
+    const name = nl < 0 ? part : part.slice(0, nl);
+    const body = nl < 0 ? '' : part.slice(nl + 1);
+    out[name] = body.includes('\n@@@!') || body.startsWith('@@@!') ? null : body;
+  }
+  for (const n of names) if (!(n in out)) out[n] = null;
+  return out;
+}

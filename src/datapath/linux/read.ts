@@ -1,0 +1,49 @@
+// Reads the kernel state the renderer diffs against, in one process start: links, IPv4 routes of every
+// table, rules, neighbours, the FDB, the nft table and the sysctls the renderer manages.
+import { DatapathKernelStateError } from '../errors.js';
+import { NODE_SYSCTLS } from './ip-plan.js';
+import { readSections, type CommandRunner } from './exec.js';
+import { parseFdb, parseLinks, parseNeighbours, parseNftTable, parseRoutes, parseRules, type KernelSnapshot } from './kernel-state.js';
+import type { Ownership } from './ownership.js';
+
+export function snapshotCommands(own: Ownership): Record<string, string> {
+  const sysKeys = Object.keys(NODE_SYSCTLS)
+    .map((k) => `/proc/sys/${k.replace(/\./g, '/')}`)
+    .join(' ');
+  const devGlob = `/proc/sys/net/ipv4/conf/${own.tapPrefix}*/rp_filter /proc/sys/net/ipv4/conf/${own.vxlanPrefix}*/rp_filter`;
+  return {
+    links: 'ip -j -d link show',
+    routes: 'ip -4 -j route show table all',
+    rules: 'ip -4 -j rule show',
+    neigh: 'ip -4 -j neigh show',
+    fdb: 'bridge -j fdb show',
+    nft: `nft -j list table ip ${own.nftTable}`,
+    sysctl: `for f in ${sysKeys} ${devGlob}; do [ -e "$f" ] && printf '%s=%s\\n' "$f" "$(cat "$f")"; done; true`,
+  };
+}
+
+export function parseSysctl(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (!line.startsWith('/proc/sys/') || eq < 0) continue;
+    out.set(line.slice('/proc/sys/'.length, eq).replace(/\//g, '.'), line.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership): Promise<KernelSnapshot> {
+  const s = await readSections(runner, netns, snapshotCommands(own));
+  for (const k of ['links', 'routes', 'rules', 'neigh', 'fdb'] as const) {
+    if (s[k] === null) throw new DatapathKernelStateError(`reading ${k} failed in ${netns ?? 'the current namespace'}`);
+  }
+  return {
+    links: parseLinks(s.links!),
+    routes: parseRoutes(s.routes!),
+    rules: parseRules(s.rules!),
+    neighbours: parseNeighbours(s.neigh!),
+    fdb: parseFdb(s.fdb!),
+    nft: s.nft === null ? null : parseNftTable(s.nft, own.nftTable),
+    sysctl: parseSysctl(s.sysctl ?? ''),
+  };
+}
