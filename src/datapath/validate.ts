@@ -126,7 +126,7 @@ function checkVrfs(c: Checker, vrfs: Vrf[], tableRange: readonly [number, number
     if (!c.obj(v, p)) return;
     if (c.str(v.name, `${p}.name`)) {
       if (byName.has(v.name)) c.add(`${p}.name`, `duplicate VRF ${JSON.stringify(v.name)}`);
-      byName.set(v.name, v);
+      else byName.set(v.name, v);
     }
     if (c.int(v.table, `${p}.table`, tableRange[0], tableRange[1])) {
       if (tables.has(v.table)) c.add(`${p}.table`, `table ${v.table} used by two VRFs`);
@@ -164,7 +164,7 @@ function checkInterfaces(c: Checker, ifaces: LocalInterface[], vrfs: Map<string,
     if (c.str(f.tap, `${p}.tap`, TAP_RE, 'a tap name (≤ 15 characters of [A-Za-z0-9_-])')) {
       if (!f.tap.startsWith(tapPrefix) || f.tap.length === tapPrefix.length) c.add(`${p}.tap`, `must start with ${JSON.stringify(tapPrefix)}`);
       if (byTap.has(f.tap)) c.add(`${p}.tap`, `duplicate tap ${JSON.stringify(f.tap)}`);
-      byTap.set(f.tap, f);
+      else byTap.set(f.tap, f);
     }
     c.str(f.netns, `${p}.netns`, /^[^\s\0]+$/, 'a namespace name or path');
     c.str(f.ifname, `${p}.ifname`, IFNAME_RE, 'an interface name (≤ 15 characters)');

@@ -110,7 +110,7 @@ export function podProblems(f: LocalInterface, table: number, mtu: number, own: 
     if (tap.mac !== GATEWAY_MAC) p.push(`${f.tap} mac ${tap.mac}, expected ${GATEWAY_MAC}`);
     if (!tap.up) p.push(`${f.tap} is down`);
   }
-  const hn = parseNeighbours(o.host.neigh ?? '').find((n) => n.dst === f.ip);
+  const hn = parseNeighbours(o.host.neigh ?? '').find((n) => n.dev === f.tap && n.dst === f.ip);
   if (!hn || hn.lladdr !== f.mac || !hn.state.includes('PERMANENT')) p.push(`no permanent neighbour ${f.ip} → ${f.mac} on ${f.tap}`);
   const hr = parseRoutes(o.host.routes ?? '').find((r) => r.dst === `${f.ip}/32`);
   if (!hr || hr.nexthops.length !== 1 || hr.nexthops[0].dev !== f.tap) p.push(`no route ${f.ip}/32 dev ${f.tap} in table ${table}`);
@@ -136,7 +136,7 @@ export function podProblems(f: LocalInterface, table: number, mtu: number, own: 
   const def = routes.find((r) => r.table === 'main' && r.dst === '0.0.0.0/0');
   if (!def || def.nexthops[0]?.gateway !== f.gateway) p.push(`pod default route is not via ${f.gateway}`);
   if (!routes.some((r) => r.dst === `${f.gateway}/32` && r.nexthops[0]?.dev === f.ifname)) p.push(`pod has no route to its gateway ${f.gateway}`);
-  const pn = parseNeighbours(o.pod.neigh ?? '').find((n) => n.dst === f.gateway);
+  const pn = parseNeighbours(o.pod.neigh ?? '').find((n) => n.dev === f.ifname && n.dst === f.gateway);
   if (!pn || pn.lladdr !== GATEWAY_MAC || !pn.state.includes('PERMANENT')) p.push(`pod has no permanent neighbour ${f.gateway} → ${GATEWAY_MAC}`);
   return p;
 }
@@ -152,7 +152,7 @@ export async function checkPodInterface(ctx: PodContext, f: LocalInterface, vrf:
   const path = netnsPath(f.netns);
   const hostP = readSections(ctx.runner, ctx.netns, {
     link: `ip -j -d link show dev ${f.tap}`,
-    neigh: `ip -4 -j neigh show dev ${f.tap}`,
+    neigh: 'ip -4 -j neigh show',
     routes: `ip -4 -j route show table ${vrf.table}`,
     rules: 'ip -4 -j rule show',
   });
@@ -161,7 +161,7 @@ export async function checkPodInterface(ctx: PodContext, f: LocalInterface, vrf:
         link: `ip -j -d link show dev ${f.ifname}`,
         addr: `ip -4 -j addr show dev ${f.ifname}`,
         routes: 'ip -4 -j route show',
-        neigh: `ip -4 -j neigh show dev ${f.ifname}`,
+        neigh: 'ip -4 -j neigh show',
       })
     : Promise.resolve(null);
   const [host, pod] = await Promise.all([hostP, podP]);

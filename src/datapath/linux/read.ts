@@ -32,10 +32,10 @@ export function parseSysctl(text: string): Map<string, string> {
   return out;
 }
 
-export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership): Promise<KernelSnapshot> {
-  const s = await readSections(runner, netns, snapshotCommands(own));
+/** Parses the output of snapshotCommands (one string per section, null for a command that failed). */
+export function parseSnapshot(s: Readonly<Record<string, string | null>>, own: Ownership, where = 'the namespace'): KernelSnapshot {
   for (const k of ['links', 'routes', 'rules', 'neigh', 'fdb'] as const) {
-    if (s[k] === null) throw new DatapathKernelStateError(`reading ${k} failed in ${netns ?? 'the current namespace'}`);
+    if (s[k] === null || s[k] === undefined) throw new DatapathKernelStateError(`reading ${k} failed in ${where}`);
   }
   return {
     links: parseLinks(s.links!),
@@ -43,7 +43,12 @@ export async function readSnapshot(runner: CommandRunner, netns: string | undefi
     rules: parseRules(s.rules!),
     neighbours: parseNeighbours(s.neigh!),
     fdb: parseFdb(s.fdb!),
-    nft: s.nft === null ? null : parseNftTable(s.nft, own.nftTable),
+    nft: s.nft === null || s.nft === undefined ? null : parseNftTable(s.nft, own.nftTable),
     sysctl: parseSysctl(s.sysctl ?? ''),
   };
+}
+
+export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership): Promise<KernelSnapshot> {
+  const s = await readSections(runner, netns, snapshotCommands(own));
+  return parseSnapshot(s, own, netns ?? 'the current namespace');
 }

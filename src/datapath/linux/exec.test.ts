@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inNetns, parseBatchFailures, readSections, runBatch, runChecked, runNft, type CommandRunner } from './exec.js';
+import { DatapathApplyError } from '../errors.js';
+
+function fakeRunner(reply: (argv: readonly string[], input?: string) => { stdout?: string; stderr?: string; code?: number }) {
+  const calls: { argv: readonly string[]; input?: string }[] = [];
+  const runner: CommandRunner = async (argv, input) => {
+    calls.push({ argv, input });
+    const r = reply(argv, input);
+    return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.code ?? 0 };
+  };
+  return { runner, calls };
+}
+
+test('commands run through nsenter in a named or path namespace, directly otherwise', () => {
+  assert.deepEqual(inNetns(undefined, ['ip', 'link']), ['ip', 'link']);
+  assert.deepEqual(inNetns('node1', ['ip', 'link']), ['nsenter', '--net=/run/netns/node1', 'ip', 'link']);
+  assert.deepEqual(inNetns('/proc/42/ns/net', ['nft', '-f', '-']), ['nsenter', '--net=/proc/42/ns/net', 'nft', '-f', '-']);
+});
+
+test('batch failures map back to their input lines with their messages', () => {
+  const lines = ['link add a type dummy', 'link set dev a up', 'link del dev nosuch', 'rule add priority 5 lookup 9'];
+  const stderr = 'Error: Unknown device type.\nCommand failed -:1\nCannot find device "nosuch"\nCommand failed -:3\n';
+  assert.deepEqual(parseBatchFailures(stderr, lines), [
+    { line: 'link add a type dummy', error: 'Error: Unknown device type.' },
+    { line: 'link del dev nosuch', error: 'Cannot find device "nosuch"' },
+  ]);
+});
+
+test('runBatch sends every line with -force and throws a typed error naming the failed lines', async () => {
+  const { runner, calls } = fakeRunner(() => ({ code: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:2\n' }));
+  const err = await runBatch(runner, 'n1', 'ip', ['a', 'b', 'c']).catch((e: unknown) => e);
+  assert.ok(err instanceof DatapathApplyError);
+  assert.equal(err.code, 'DATAPATH_APPLY_FAILED');
+  assert.deepEqual(err.failures, [{ line: 'b', error: 'RTNETLINK answers: File exists' }]);
+  assert.deepEqual(calls, [{ argv: ['nsenter', '--net=/run/netns/n1', 'ip', '-force', '-batch', '-'], input: 'a\nb\nc\n' }]);
+  const none = fakeRunner(() => ({}));
+  await runBatch(none.runner, undefined, 'bridge', []);
+  assert.equal(none.calls.length, 0, 'an empty batch runs nothing');
+  const stop = fakeRunner(() => ({}));
+  await runBatch(stop.runner, undefined, 'ip', ['x'], { stopOnError: true });
+  assert.deepEqual(stop.calls[0].argv, ['ip', '-batch', '-']);
+});
+
+test('nft failures and failing or missing programs are typed errors', async () => {
+  const nft = fakeRunner(() => ({ code: 1, stderr: '/dev/stdin:3:5-9: Error: syntax error\n  bad\n' }));
+  await assert.rejects(runNft(nft.runner, undefined, 'x'), { code: 'DATAPATH_APPLY_FAILED' });
+  const missing: CommandRunner = () => Promise.reject(new Error('spawn nsenter ENOENT'));
+  await assert.rejects(runChecked(missing, 'n', ['ip']), { code: 'DATAPATH_COMMAND_FAILED' });
+  await assert.rejects(runBatch(missing, 'n', 'ip', ['x']), { code: 'DATAPATH_COMMAND_FAILED' });
+  const bad = fakeRunner(() => ({ code: 2, stderr: 'nope' }));
+  await assert.rejects(runChecked(bad.runner, undefined, ['sysctl']), (e: { code: string; details: { exitCode: number } }) => e.code === 'DATAPATH_COMMAND_FAILED' && e.details.exitCode === 2);
+});
+
+test('readSections runs one shell and splits its output by section, null for failed commands', async () => {
+  const { runner, calls } = fakeRunner(() => ({ stdout: "\n@@@ a\n[1]\n\n@@@ b\n\n@@@!\n\n@@@ c\nline1\nline2\n" }));
+  const out = await readSections(runner, 'n1', { a: 'echo [1]', b: 'false', c: 'printf x' });
+  assert.deepEqual(out, { a: '[1]\n', b: null, c: 'line1\nline2\n' });
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0].argv.slice(0, 4), ['nsenter', '--net=/run/netns/n1', 'sh', '-c']);
+});
+
+test('readSections against a real shell', { skip: process.platform !== 'linux' ? 'needs sh' : false }, async () => {
+  const { spawnRunner } = await import('./exec.js');
+  const out = await readSections(spawnRunner, undefined, { one: 'echo hello', two: 'false', three: 'printf "a\\nb"' });
+  assert.deepEqual(out, { one: 'hello\n', two: null, three: 'a\nb' });
+});

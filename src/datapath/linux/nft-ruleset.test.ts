@@ -1,0 +1,193 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import {
+  buildRuleset,
+  directionRules,
+  groupSetName,
+  normaliseElements,
+  rulesetInSync,
+  rulesetScript,
+  rulesetText,
+  securityRuleText,
+} from './nft-ruleset.js';
+import { parseSnapshot } from './read.js';
+import { resolveOwnership } from './ownership.js';
+import type { KNftTable } from './kernel-state.js';
+import type { InterfacePolicy, NodeState, SecurityRule } from '../model.js';
+
+const dir = new URL('./testdata/', import.meta.url);
+const own = resolveOwnership();
+const loadState = (): NodeState => JSON.parse(readFileSync(new URL('node-a.state.json', dir), 'utf8')) as NodeState;
+const loadTable = (): KNftTable =>
+  parseSnapshot(JSON.parse(readFileSync(new URL('node-a.json', dir), 'utf8')) as Record<string, string | null>, own).nft!;
+
+test('the ruleset of the fixture node', () => {
+  assert.equal(
+    rulesetText(buildRuleset(loadState(), own)),
+    `table ip tf {
+	set tf_g_8000001 {
+		type ipv4_addr
+		flags interval
+		elements = { 10.47.255.250, 10.47.255.251, 10.47.255.252 }
+	}
+	chain tf_mark {
+		type filter hook prerouting priority mangle; policy accept;
+		ct direction reply ct mark & 0x00100000 == 0x00100000 meta mark set meta mark | 0x00100000
+		ct direction reply ct status snat meta mark set meta mark | 0x00200000
+	}
+	chain tf_dnat {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr 10.96.0.10 tcp dport 80 dnat ip to jhash ip saddr . tcp sport mod 2 seed 0x7466 map { 0 : 10.47.255.252 . 8080, 1 : 10.47.255.251 . 8080 }
+		ip daddr 10.96.0.10 drop
+		iifname "ulA" ip daddr 203.0.113.10 tcp dport 80 ct mark set ct mark | 0x00100000 dnat ip to 10.47.255.252:8080
+		iifname "ulA" ip daddr 203.0.113.10 drop
+	}
+	chain tf_forward {
+		type filter hook forward priority filter; policy accept;
+		ct state established,related accept
+		oifname vmap { "tapa2" : jump tf_sg_98dc90141d84 }
+	}
+	chain tf_snat {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 10.47.255.252 ip daddr 10.47.255.252 ct status dnat snat ip to 10.47.255.254
+		oifname "ulA" ip saddr 10.48.0.0/16 masquerade
+	}
+	chain tf_sg_98dc90141d84 {
+		tcp dport 80 return
+		ip saddr 10.32.0.0/12 meta l4proto icmp return
+		ip saddr @tf_g_8000001 meta l4proto udp return
+		drop
+	}
+	chain tf_info {
+		return comment "tf-datapath v1 e32139104243d49f"
+	}
+}
+`,
+  );
+});
+
+test('in sync with the table a kernel reported for it; out of sync on any drift', () => {
+  const rs = buildRuleset(loadState(), own);
+  assert.equal(rulesetInSync(rs, loadTable()), true);
+  assert.equal(rulesetInSync(rs, null), false);
+  const drifts: ((t: KNftTable) => void)[] = [
+    (t) => (t.comments = []),
+    (t) => (t.chains.get('tf_forward')!.rules = 1),
+    (t) => t.chains.set('tf_extra', { name: 'tf_extra', rules: 0 }),
+    (t) => (t.sets.get('tf_g_8000001')!.elements = 2),
+    (t) => t.sets.delete('tf_g_8000001'),
+    (t) => (t.chains.get('tf_dnat')!.hook = 'output'),
+    (t) => (t.chains.get('tf_sg_98dc90141d84')!.hook = 'forward'),
+  ];
+  for (const drift of drifts) {
+    const t = loadTable();
+    drift(t);
+    assert.equal(rulesetInSync(rs, t), false, drift.toString());
+  }
+  const changed = loadState();
+  changed.services[0].ports[0].members.pop();
+  assert.equal(rulesetInSync(buildRuleset(changed, own), loadTable()), false, 'a different desired state has a different marker');
+});
+
+test('the apply script flushes kept sets, deletes what is no longer wanted, then declares everything', () => {
+  const state = loadState();
+  state.addressGroups = [{ id: 'g2', addresses: ['10.0.0.1'] }];
+  state.interfaces[1].policy = undefined;
+  const have = loadTable();
+  have.chains.get('tf_dnat')!.prio = -50;
+  const script = rulesetScript(buildRuleset(state, own), have);
+  const head = script.split('\n').slice(0, 6);
+  assert.deepEqual(head, [
+    'table ip tf {}',
+    'flush table ip tf',
+    'delete set ip tf tf_g_8000001',
+    'delete chain ip tf tf_dnat',
+    'delete chain ip tf tf_sg_98dc90141d84',
+    'table ip tf {',
+  ]);
+  const keep = rulesetScript(buildRuleset(loadState(), own), loadTable()).split('\n').slice(0, 4);
+  assert.deepEqual(keep, ['table ip tf {}', 'flush table ip tf', 'flush set ip tf tf_g_8000001', 'table ip tf {']);
+  assert.deepEqual(rulesetScript(buildRuleset(loadState(), own), null).split('\n').slice(0, 3), ['table ip tf {}', 'flush table ip tf', 'table ip tf {']);
+});
+
+test('security rules compile to one plain rule each, remote as source for ingress and destination for egress', () => {
+  const cases: [SecurityRule, 'ingress' | 'egress', string][] = [
+    [{ protocol: 'any' }, 'ingress', 'return'],
+    [{ protocol: 'any', remoteCidr: '0.0.0.0/0' }, 'ingress', 'return'],
+    [{ protocol: 'tcp', ports: { from: 80, to: 80 } }, 'ingress', 'tcp dport 80 return'],
+    [{ protocol: 'tcp', ports: { from: 8000, to: 8080 }, remoteCidr: '10.0.0.0/8' }, 'ingress', 'ip saddr 10.0.0.0/8 tcp dport 8000-8080 return'],
+    [{ protocol: 'udp', ports: { from: 0, to: 65535 }, remoteCidr: '10.1.2.3/32' }, 'egress', 'ip daddr 10.1.2.3 meta l4proto udp return'],
+    [{ protocol: 'sctp' }, 'egress', 'meta l4proto sctp return'],
+    [{ protocol: 'icmp', remoteGroup: 'sg-1' }, 'egress', `ip daddr @${groupSetName('sg-1')} meta l4proto icmp return`],
+    [{ protocol: 47 }, 'ingress', 'meta l4proto 47 return'],
+  ];
+  for (const [rule, dir, text] of cases) assert.equal(securityRuleText(rule, dir), text, JSON.stringify(rule));
+  assert.equal(directionRules({ default: 'allow', rules: [{ protocol: 'tcp' }] }, 'ingress'), null);
+  assert.deepEqual(directionRules({ default: 'deny', rules: [] }, 'egress'), ['drop']);
+});
+
+test('interfaces with the same policy share one chain; the forward chain jumps by interface name', () => {
+  const state = loadState();
+  const policy: InterfacePolicy = { ingress: { default: 'deny', rules: [] }, egress: { default: 'deny', rules: [{ protocol: 'udp', ports: { from: 53, to: 53 } }] } };
+  for (const f of state.interfaces) f.policy = policy;
+  const rs = buildRuleset(state, own);
+  const sg = rs.chains.filter((c) => c.name.startsWith('tf_sg_'));
+  assert.equal(sg.length, 2);
+  const fwd = rs.chains.find((c) => c.name === 'tf_forward')!.rules;
+  const eg = sg.find((c) => c.rules[0] === 'udp dport 53 return')!.name;
+  const ing = sg.find((c) => c.rules[0] === 'drop')!.name;
+  assert.deepEqual(fwd, [
+    'ct state established,related accept',
+    `iifname vmap { "tapa1" : jump ${eg}, "tapa2" : jump ${eg}, "tapa3" : jump ${eg} }`,
+    `oifname vmap { "tapa1" : jump ${ing}, "tapa2" : jump ${ing}, "tapa3" : jump ${ing} }`,
+  ]);
+});
+
+test('service NAT: one member, none, udp and sctp, and keeping undeclared ports', () => {
+  const state = loadState();
+  state.floatingIps = [];
+  state.snat = [];
+  state.services = [
+    { vip: '10.96.0.20', ports: [{ protocol: 'udp', port: 53, members: [{ ip: '10.47.0.1', port: 5353 }] }, { protocol: 'tcp', port: 53, members: [] }] },
+    {
+      vip: '10.96.0.21',
+      dropUndeclared: false,
+      ports: [{ protocol: 'sctp', port: 9, members: [{ ip: '10.47.0.1', port: 9 }, { ip: '10.47.0.2', port: 9 }, { ip: '10.47.0.3', port: 10 }] }],
+    },
+  ];
+  const rs = buildRuleset(state, own);
+  assert.deepEqual(rs.chains.find((c) => c.name === 'tf_dnat')!.rules, [
+    'ip daddr 10.96.0.20 udp dport 53 dnat ip to 10.47.0.1:5353',
+    'ip daddr 10.96.0.20 tcp dport 53 drop',
+    'ip daddr 10.96.0.20 drop',
+    'ip daddr 10.96.0.21 sctp dport 9 dnat ip to jhash ip saddr . sctp sport mod 3 seed 0x7466 map { 0 : 10.47.0.1 . 9, 1 : 10.47.0.2 . 9, 2 : 10.47.0.3 . 10 }',
+  ]);
+  assert.deepEqual(rs.chains.find((c) => c.name === 'tf_mark')!.rules, [], 'no floating IP, no SNAT: no marks');
+  assert.deepEqual(rs.chains.find((c) => c.name === 'tf_snat')!.rules, [], 'the member 10.47.0.1 is not a local interface: no hairpin rule');
+});
+
+test('set elements are de-duplicated, sorted, and prefixes inside others dropped', () => {
+  assert.deepEqual(normaliseElements(['10.0.0.5', '10.0.0.0/24', '10.0.1.1/32', '10.0.1.1', '9.0.0.0/8', '10.0.0.0/25']), ['9.0.0.0/8', '10.0.0.0/24', '10.0.1.1']);
+  assert.deepEqual(normaliseElements([]), []);
+  assert.equal(groupSetName('8000001'), 'tf_g_8000001');
+  assert.match(groupSetName('default-domain:k8s:default'), /^tf_g_default_domain_k8s_default_[0-9a-f]{6}$/);
+  assert.notEqual(groupSetName('a-b'), groupSetName('a_b'));
+});
+
+test('the ruleset does not depend on the order of interfaces, groups or services, and changes with any rule', () => {
+  const base = loadState();
+  base.services.push({ vip: '10.96.0.99', ports: [{ protocol: 'tcp', port: 1, members: [{ ip: '10.47.255.250', port: 2 }] }] });
+  base.addressGroups.push({ id: 'other', addresses: ['1.1.1.1'] });
+  const hash = buildRuleset(base, own).hash;
+  const perm = <T>(xs: T[]) => fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length });
+  fc.assert(
+    fc.property(perm(base.interfaces), perm(base.addressGroups), perm(base.services), (interfaces, addressGroups, services) => {
+      return buildRuleset({ ...base, interfaces, addressGroups, services }, own).hash === hash;
+    }),
+  );
+  const changed = structuredClone(base);
+  changed.interfaces[1].policy!.ingress.rules[0].ports = { from: 80, to: 81 };
+  assert.notEqual(buildRuleset(changed, own).hash, hash);
+});

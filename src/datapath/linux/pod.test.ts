@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addPodInterface, deletePodInterface, podHostLines, podProblems, type PodContext, type PodObserved } from './pod.js';
+import { resolveOwnership } from './ownership.js';
+import type { LocalInterface } from '../model.js';
+import { fakeRunner, program, sectionsOutput } from '../../../test/support/datapath-fake.js';
+
+const own = resolveOwnership();
+const F: LocalInterface = { tap: 'tap0123', netns: '/var/run/netns/cni-1', ifname: 'eth0', mac: '02:42:0a:2f:ff:fc', ip: '10.47.255.252', plen: 12, gateway: '10.47.255.254', mtu: 1450, vrf: 'v' };
+
+test('ADD is one node-side batch: veth into the pod namespace, neighbour, host route, rules', () => {
+  assert.deepEqual(podHostLines(F, 1001, 1450, own), [
+    'link add tap0123 address 00:00:5e:00:01:00 mtu 1450 type veth peer name eth0 address 02:42:0a:2f:ff:fc mtu 1450 netns /var/run/netns/cni-1',
+    'link set dev tap0123 up',
+    'neigh replace 10.47.255.252 lladdr 02:42:0a:2f:ff:fc dev tap0123 nud permanent',
+    'route replace 10.47.255.252/32 dev tap0123 table 1001',
+    'rule add priority 1100 iif tap0123 lookup 1001',
+    'rule add priority 1200 iif lo to 10.47.255.252/32 lookup 1001',
+  ]);
+});
+
+function ctxWith(reply: Parameters<typeof fakeRunner>[0]) {
+  const f = fakeRunner(reply);
+  const ctx: PodContext = { runner: f.runner, netns: 'node1', own, netnsExists: () => true };
+  return { ctx, calls: f.calls };
+}
+
+const RULES = JSON.stringify([
+  { priority: 0, src: 'all', table: 'local' },
+  { priority: 1100, src: 'all', iif: 'tap0123', table: '1001' },
+  { priority: 1200, src: 'all', dst: '10.47.255.252', iif: 'lo', table: '1001' },
+  { priority: 1200, src: 'all', dst: '10.47.255.252', iif: 'eth0', table: '1001' },
+  { priority: 1100, src: 'all', iif: 'tap9999', table: '1001' },
+  { priority: 500, src: 'all', iif: 'tap0123', table: '7' },
+]);
+const TAP_LINK = JSON.stringify([{ ifname: 'tap0123', mtu: 1450, address: '00:00:5e:00:01:00', flags: ['UP'], link_netnsid: 0, linkinfo: { info_kind: 'veth' } }]);
+
+test('DEL reads, then deletes the tap and exactly its rules in the owned range; nothing to do → no batch', async () => {
+  const { ctx, calls } = ctxWith((argv) => (argv.includes('sh') ? { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) } : undefined));
+  const done = await deletePodInterface(ctx, { tap: 'tap0123', ip: '10.47.255.252' });
+  assert.deepEqual(done, [
+    'link del dev tap0123',
+    'rule del priority 1100 iif tap0123 lookup 1001',
+    'rule del priority 1200 iif lo to 10.47.255.252/32 lookup 1001',
+    'rule del priority 1200 iif eth0 to 10.47.255.252/32 lookup 1001',
+  ]);
+  assert.deepEqual(calls.map(program), ['sh', 'ip -force -batch -']);
+  assert.equal(calls[1].input, done.join('\n') + '\n');
+
+  const gone = ctxWith((argv) => (argv.includes('sh') ? { stdout: sectionsOutput({ link: null, rules: '[]' }) } : undefined));
+  assert.deepEqual(await deletePodInterface(gone.ctx, { tap: 'tap0123' }), []);
+  assert.deepEqual(gone.calls.map(program), ['sh']);
+  const foreign = ctxWith(() => undefined);
+  assert.deepEqual(await deletePodInterface(foreign.ctx, { tap: 'eth0' }), [], 'a name outside the tap prefix is never touched');
+  assert.equal(foreign.calls.length, 0);
+});
+
+test('ADD retries once after removing a leftover, and rolls back when the pod side fails', async () => {
+  let hostAttempts = 0;
+  const retry = ctxWith((argv, input) => {
+    if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
+    if (input?.startsWith('link add') && ++hostAttempts === 1) return { code: 2, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' };
+    return undefined;
+  });
+  const res = await addPodInterface(retry.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450);
+  assert.equal(res.replacedStale, true);
+  assert.deepEqual(retry.calls.map(program), ['ip -batch -', 'sh', 'ip -force -batch -', 'ip -batch -', 'ip -batch -']);
+  assert.deepEqual(retry.calls[4].argv.slice(0, 2), ['nsenter', '--net=/var/run/netns/cni-1'], 'pod side runs in the pod namespace');
+
+  const podFails = ctxWith((argv, input) => {
+    if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
+    if (input?.startsWith('link set dev lo up')) return { code: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:5\n' };
+    return undefined;
+  });
+  await assert.rejects(addPodInterface(podFails.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450), (e: { code: string; message: string }) => {
+    assert.equal(e.code, 'DATAPATH_APPLY_FAILED');
+    assert.match(e.message, /route add default via 10\.47\.255\.254/);
+    return true;
+  });
+  assert.deepEqual(podFails.calls.map(program), ['ip -batch -', 'ip -batch -', 'sh', 'ip -force -batch -']);
+  assert.match(podFails.calls[3].input!, /^link del dev tap0123\n/);
+
+  const missing: PodContext = { ...retry.ctx, netnsExists: () => false };
+  await assert.rejects(addPodInterface(missing, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_NETNS_MISSING' });
+});
+
+const GOOD: PodObserved = {
+  host: {
+    link: TAP_LINK,
+    neigh: JSON.stringify([{ dst: '10.47.255.252', dev: 'tap0123', lladdr: '02:42:0a:2f:ff:fc', state: ['PERMANENT'] }]),
+    routes: JSON.stringify([{ dst: '10.47.255.252', dev: 'tap0123', scope: 'link', flags: [] }]),
+    rules: RULES,
+  },
+  pod: {
+    link: JSON.stringify([{ ifname: 'eth0', mtu: 1450, address: '02:42:0a:2f:ff:fc', flags: ['UP'], link_netnsid: 0, linkinfo: { info_kind: 'veth' } }]),
+    addr: JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.47.255.252', prefixlen: 12 }] }]),
+    routes: JSON.stringify([{ dst: 'default', gateway: '10.47.255.254', dev: 'eth0', flags: [] }, { dst: '10.47.255.254', dev: 'eth0', scope: 'link', flags: [] }]),
+    neigh: JSON.stringify([{ dst: '10.47.255.254', dev: 'eth0', lladdr: '00:00:5e:00:01:00', state: ['PERMANENT'] }]),
+  },
+};
+
+test('CHECK finds nothing wrong with a correct plumbing and names every difference otherwise', () => {
+  assert.deepEqual(podProblems(F, 1001, 1450, own, GOOD), []);
+  const bad: PodObserved = structuredClone(GOOD);
+  bad.host.link = TAP_LINK.replace('"UP"', '"BROADCAST"').replace('"mtu":1450', '"mtu":1500');
+  bad.host.rules = '[]';
+  bad.pod!.addr = JSON.stringify([{ ifname: 'eth0', addr_info: [{ family: 'inet', local: '10.47.255.252', prefixlen: 32 }] }]);
+  bad.pod!.routes = '[]';
+  assert.deepEqual(podProblems(F, 1001, 1450, own, bad), [
+    'tap0123 mtu 1500, expected 1450',
+    'tap0123 is down',
+    'no rule iif tap0123 lookup 1001',
+    'no rule iif lo to 10.47.255.252 lookup 1001',
+    'eth0 lacks address 10.47.255.252/12 (has 10.47.255.252/32)',
+    'pod default route is not via 10.47.255.254',
+    'pod has no route to its gateway 10.47.255.254',
+  ]);
+  assert.deepEqual(podProblems(F, 1001, 1450, own, { host: { link: null, neigh: '[]', routes: '[]', rules: '[]' }, pod: null }), [
+    'host interface tap0123 does not exist',
+    'no permanent neighbour 10.47.255.252 → 02:42:0a:2f:ff:fc on tap0123',
+    'no route 10.47.255.252/32 dev tap0123 in table 1001',
+    'no rule iif tap0123 lookup 1001',
+    'no rule iif lo to 10.47.255.252 lookup 1001',
+    'pod network namespace /var/run/netns/cni-1 does not exist',
+  ]);
+});
