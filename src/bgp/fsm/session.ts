@@ -112,8 +112,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Messages by type (index = BGP message type 1..5; 0 = total). */
+export type MessageCounts = [number, number, number, number, number, number];
+
 export class Session {
   readonly config: SessionConfig;
+  readonly sent: MessageCounts = [0, 0, 0, 0, 0, 0];
+  readonly received: MessageCounts = [0, 0, 0, 0, 0, 0];
   readonly #clock: Clock;
   readonly #connect: Connector | undefined;
   readonly #ev: SessionEvents;
@@ -249,7 +254,7 @@ export class Session {
     this.#conns.push(conn);
     conn.lastRecv = this.#clock.now();
     // OPEN goes out before any input is handled, so our KEEPALIVE can never precede it.
-    t.write(encodeOpen({ asn: this.config.localAs, holdTime: this.config.holdTime, routerId: this.config.routerId, capabilities: this.#capabilities() }));
+    this.#write(conn, encodeOpen({ asn: this.config.localAs, holdTime: this.config.holdTime, routerId: this.config.routerId, capabilities: this.#capabilities() }));
     this.#armHold(conn);
     this.#report();
     t.setHandlers({
@@ -284,7 +289,7 @@ export class Session {
     conn.kaTimer = this.#clock.setTimeout(() => {
       conn.kaTimer = undefined;
       if (conn.closed) return;
-      conn.t.write(KEEPALIVE);
+      this.#write(conn, KEEPALIVE);
       this.#armKeepalive(conn);
     }, conn.keepaliveMs);
   }
@@ -318,8 +323,16 @@ export class Session {
     if (!conn.closed && off < b.length) conn.pending = b.subarray(off);
   }
 
+  #write(conn: Conn, msg: Uint8Array): boolean {
+    this.sent[0]++;
+    this.sent[msg[18]]++;
+    return conn.t.write(msg);
+  }
+
   #onMessage(conn: Conn, b: Uint8Array, off: number, len: number): void {
     const type = b[off + 18];
+    this.received[0]++;
+    this.received[type]++;
     switch (type) {
       case MsgType.OPEN:
         if (conn.state !== 'OpenSent') throw new BgpError('BGP_FSM', 'OPEN after OPEN', { notifyCode: ErrCode.FSM });
@@ -374,7 +387,7 @@ export class Session {
     conn.state = 'OpenConfirm';
     conn.holdMs = hold * 1000;
     conn.keepaliveMs = conn.negotiated.keepaliveTime * 1000;
-    conn.t.write(KEEPALIVE);
+    this.#write(conn, KEEPALIVE);
     this.#armHold(conn);
     this.#armKeepalive(conn);
     this.#report();
@@ -426,20 +439,20 @@ export class Session {
   send(msg: Uint8Array): boolean {
     const c = this.#established;
     if (!c || c.closed) return false;
-    return c.t.write(msg);
+    return this.#write(c, msg);
   }
 
   // ---- closing --------------------------------------------------------------------------------------
 
   #sendCease(conn: Conn, subcode: number, why: string): void {
     if (conn.closed) return;
-    conn.t.write(encodeCease(subcode));
+    this.#write(conn, encodeCease(subcode));
     this.#close(conn, 'notification-sent', why, { code: ErrCode.CEASE, subcode, data: new Uint8Array(0) });
   }
 
   #fail(conn: Conn, code: number, subcode: number, data: Uint8Array, why: string, reason: DownReason): void {
     if (conn.closed) return;
-    conn.t.write(encodeNotification(code, subcode, data));
+    this.#write(conn, encodeNotification(code, subcode, data));
     this.#close(conn, reason, `sent ${describeNotification(code, subcode)}: ${why}`, { code, subcode, data });
   }
 
@@ -510,7 +523,7 @@ export class Session {
     this.#restartTimer?.cancel();
     for (const conn of [...this.#conns]) {
       if (conn.closed) continue;
-      conn.t.write(encodeCease(subcode, text));
+      this.#write(conn, encodeCease(subcode, text));
       this.#close(conn, 'stopped', text ? `stopped: ${text}` : 'stopped', { code: ErrCode.CEASE, subcode, data: new Uint8Array(0) });
     }
     this.#base = 'Idle';

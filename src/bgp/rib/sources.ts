@@ -39,6 +39,7 @@ export const LOCAL_SOURCE = 0;
 
 export class SourceRegistry {
   #byId = new Map<number, SourceInfo>();
+  #removed = new Set<number>();
   #next = 1;
 
   constructor(local: { routerId?: string | number; asn?: number; name?: string } = {}) {
@@ -79,11 +80,20 @@ export class SourceRegistry {
     return this.#byId.has(id);
   }
 
+  /**
+   * Forgets a source. Paths already published in diffs may still name it, so a removed source stays readable
+   * (flagged by isRemoved) — ids are never reused.
+   */
   remove(id: number): void {
-    if (id !== LOCAL_SOURCE) this.#byId.delete(id);
+    if (id !== LOCAL_SOURCE) this.#removed.add(id);
   }
 
+  isRemoved(id: number): boolean {
+    return this.#removed.has(id);
+  }
+
+  /** Sources not removed. */
   all(): SourceInfo[] {
-    return [...this.#byId.values()];
+    return [...this.#byId.values()].filter((s) => !this.#removed.has(s.id));
   }
 }

@@ -1,0 +1,252 @@
+// The BGP speaker: one listener for many peers, one table per family (inet.0, bgp.l3vpn.0, bgp.rtarget.0,
+// bgp.evpn.0) shared by every peer, route reflection and route-target constrained distribution, graceful
+// restart in both roles, locally originated routes, and Loc-RIB diffs for the speaker's users (the control
+// node composes its VRF tables on `rib`; the agent subscribes to VPN routes). Connections are accepted only
+// from configured peer addresses.
+import { createServer, type Server } from 'node:net';
+import { createLogger, type Logger } from '../common/log.js';
+import { TfError } from '../common/errors.js';
+import { FAMILIES, type Family } from './wire/constants.js';
+import type { PathAttributes } from './wire/attributes.js';
+import type { Nlri } from './wire/nlri.js';
+import { AttrPool } from './rib/attr-pool.js';
+import { LOCAL_SOURCE, SourceRegistry } from './rib/sources.js';
+import { RouteTable, type ChangeListener, type PathMeta, type UpsertResult } from './rib/table.js';
+import { systemClock, type Clock } from './fsm/clock.js';
+import type { Connector } from './fsm/transport.js';
+import { socketTransport, tcpConnect } from './fsm/tcp.js';
+import type { GracefulRestartConfig } from './fsm/session.js';
+import { Peer, type PeerEvent, type PeerStatus } from './peer.js';
+import { BgpConfigError, checkPeerConfig, checkRouterId, validAsn, validHoldTime, type PeerConfig } from './config.js';
+
+export const TABLE_NAMES: Readonly<Record<Family, string>> = {
+  inet: 'inet.0',
+  'inet-vpn': 'bgp.l3vpn.0',
+  'route-target': 'bgp.rtarget.0',
+  'e-vpn': 'bgp.evpn.0',
+};
+
+export interface SpeakerGracefulRestart extends GracefulRestartConfig {
+  /** Seconds to wait for a restarted peer's End-of-RIB before dropping its stale routes (default 360). */
+  readonly stalePathTime?: number;
+}
+
+export interface SpeakerOptions {
+  readonly asn: number;
+  readonly routerId: string;
+  /** Where to accept sessions: port 0 picks a free port. false: no listener (outgoing sessions only). */
+  readonly listen?: { readonly port: number; readonly address?: string } | false;
+  /** Seconds (default 90; 0 or ≥ 3). */
+  readonly holdTime?: number;
+  /** Seconds between connection attempts (default 5). */
+  readonly connectRetryTime?: number;
+  /** Seconds Idle after a session drops before starting again (default 1). */
+  readonly idleHoldTime?: number;
+  /** Cluster id when reflecting (default the router id). */
+  readonly clusterId?: string;
+  /** Announce graceful restart and act as helper for peers that announce it (RFC 4724). */
+  readonly gracefulRestart?: SpeakerGracefulRestart;
+  /** Seconds to wait for a route-target peer's RTC End-of-RIB before sending VPN routes (default 5). */
+  readonly rtcWait?: number;
+  /** Largest ECMP set in the speaker's tables (default 1). */
+  readonly maxPaths?: number;
+  /** Next-hop cost hook for the decision process; undefined = unreachable. */
+  readonly igpCost?: (nextHop: string | undefined) => number | undefined;
+  readonly clock?: Clock;
+  readonly connect?: Connector;
+  /** Wall clock (ms) for lastModified, flap and uptime times. */
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+/** A route this speaker originates. attrs defaults: origin igp, empty AS path, next hop = self per session. */
+export interface RouteInput {
+  readonly nlri: Nlri;
+  readonly attrs?: Partial<PathAttributes>;
+  readonly labels?: readonly number[];
+  /** Distinguishes several local paths to one destination (default 0). */
+  readonly pathId?: number;
+  readonly meta?: PathMeta;
+}
+
+export class Speaker {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly clusterId: string;
+  readonly pool = new AttrPool();
+  readonly sources: SourceRegistry;
+  readonly tables: ReadonlyMap<Family, RouteTable>;
+  readonly #opts: SpeakerOptions;
+  readonly #log: Logger;
+  readonly #peers = new Map<string, Peer>();
+  readonly #listeners = new Set<(e: PeerEvent) => void>();
+  #server: Server | undefined;
+  #port = 0;
+  #started = false;
+
+  constructor(opts: SpeakerOptions) {
+    if (!validAsn(opts.asn)) throw new BgpConfigError(`asn must be 1..4294967295, got ${JSON.stringify(opts.asn)}`, { field: 'asn' });
+    checkRouterId(opts.routerId, 'routerId');
+    if (opts.clusterId !== undefined) checkRouterId(opts.clusterId, 'clusterId');
+    if (opts.holdTime !== undefined && !validHoldTime(opts.holdTime)) {
+      throw new BgpConfigError(`holdTime must be 0 or 3..65535 seconds, got ${opts.holdTime}`, { field: 'holdTime' });
+    }
+    const gr = opts.gracefulRestart;
+    if (gr && (!Number.isInteger(gr.restartTime) || gr.restartTime < 0 || gr.restartTime > 4095)) {
+      throw new BgpConfigError(`gracefulRestart.restartTime must be 0..4095 seconds, got ${gr.restartTime}`, { field: 'gracefulRestart' });
+    }
+    this.#opts = opts;
+    this.asn = opts.asn;
+    this.routerId = opts.routerId;
+    this.clusterId = opts.clusterId ?? opts.routerId;
+    this.#log = opts.logger ?? createLogger('bgp', { routerId: opts.routerId });
+    this.sources = new SourceRegistry({ routerId: opts.routerId, asn: opts.asn, name: 'local' });
+    const now = opts.now ?? Date.now;
+    const tables = new Map<Family, RouteTable>();
+    for (const f of FAMILIES) {
+      const t = new RouteTable({
+        name: TABLE_NAMES[f], family: f, pool: this.pool, sources: this.sources, maxPaths: opts.maxPaths ?? 1, now,
+        ...(opts.igpCost ? { igpCost: opts.igpCost } : {}),
+        onListenerError: (err) => this.#log.error({ err, table: TABLE_NAMES[f] }, 'route change listener failed'),
+      });
+      t.subscribe((changes) => {
+        for (const p of this.#peers.values()) p.onChanges(f, changes);
+      });
+      tables.set(f, t);
+    }
+    this.tables = tables;
+  }
+
+  /** The table of a family (inet.0, bgp.l3vpn.0, bgp.rtarget.0, bgp.evpn.0). */
+  table(f: Family): RouteTable {
+    return this.tables.get(f)!;
+  }
+
+  /** The listening port (after start). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Opens the listener and starts every configured peer. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const l = this.#opts.listen;
+    if (l !== false && l !== undefined) {
+      const server = createServer((sock) => {
+        const remote = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+        const peer = this.#peers.get(remote);
+        if (!peer) {
+          this.#log.warn({ remote }, 'connection from an address that is not a configured peer; closed');
+          sock.destroy();
+          return;
+        }
+        if (!peer.accept(socketTransport(sock))) this.#log.info({ remote }, 'connection refused: session not accepting');
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(l.port, l.address ?? '0.0.0.0', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => this.#log.error({ err }, 'bgp listener error'));
+      this.#server = server;
+      const addr = server.address();
+      this.#port = typeof addr === 'object' && addr ? addr.port : l.port;
+      this.#log.info({ port: this.#port }, 'bgp listening');
+    }
+    for (const p of this.#peers.values()) p.start();
+  }
+
+  /** Stops every session (Cease/Administrative Shutdown) and closes the listener. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    for (const p of this.#peers.values()) p.session.stop();
+    const s = this.#server;
+    this.#server = undefined;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** Adds a peer (started at once when the speaker runs). Throws BgpConfigError, or TfError BGP_PEER_EXISTS. */
+  addPeer(config: PeerConfig): PeerStatus {
+    checkPeerConfig(config);
+    if (this.#peers.has(config.address)) throw new TfError('BGP_PEER_EXISTS', `peer ${config.address} is already configured`, { status: 409 });
+    const gr = this.#opts.gracefulRestart;
+    const peer = new Peer(config, {
+      me: { asn: this.asn, routerId: this.routerId, clusterId: this.clusterId },
+      tables: this.tables,
+      pool: this.pool,
+      sources: this.sources,
+      clock: this.#opts.clock ?? systemClock,
+      connect: this.#opts.connect ?? ((o) => tcpConnect(o)),
+      wallNow: this.#opts.now ?? Date.now,
+      log: this.#log,
+      holdTime: this.#opts.holdTime ?? 90,
+      connectRetryTime: this.#opts.connectRetryTime ?? 5,
+      idleHoldTime: this.#opts.idleHoldTime ?? 1,
+      gracefulRestart: gr ? { ...gr, stalePathTime: gr.stalePathTime ?? 360 } : undefined,
+      rtcWait: this.#opts.rtcWait ?? 5,
+      emit: (e) => this.#emit(e),
+    });
+    this.#peers.set(config.address, peer);
+    if (this.#started) peer.start();
+    return peer.status();
+  }
+
+  /** Removes a peer: Cease/Peer De-configured, its routes withdrawn. False when unknown. */
+  removePeer(address: string): boolean {
+    const p = this.#peers.get(address);
+    if (!p) return false;
+    this.#peers.delete(address);
+    p.remove();
+    return true;
+  }
+
+  peer(address: string): PeerStatus | undefined {
+    return this.#peers.get(address)?.status();
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.#peers.values()].map((p) => p.status());
+  }
+
+  /** Sends ROUTE-REFRESH for a family to a peer; false when the session cannot. */
+  refresh(address: string, f: Family): boolean {
+    return this.#peers.get(address)?.requestRefresh(f) ?? false;
+  }
+
+  /** Adds or replaces a locally originated route. Throws BgpError for values that cannot be encoded. */
+  originate(r: RouteInput): UpsertResult {
+    const attrs: PathAttributes = { origin: 'igp', asPath: [], ...r.attrs };
+    return this.table(r.nlri.family).upsert(r.nlri, {
+      source: LOCAL_SOURCE, pathId: r.pathId ?? 0, attrs, ...(r.labels ? { labels: r.labels } : {}), ...(r.meta ? { meta: r.meta } : {}),
+    });
+  }
+
+  /** Withdraws a locally originated route; false when there was none. */
+  withdraw(nlri: Nlri, pathId = 0): boolean {
+    return this.table(nlri.family).withdraw(nlri, LOCAL_SOURCE, pathId);
+  }
+
+  /** Loc-RIB diffs of a family: best path / ECMP set changes, in batches. Returns the unsubscribe function. */
+  subscribe(f: Family, listener: ChangeListener): () => void {
+    return this.table(f).subscribe(listener);
+  }
+
+  /** Session events: established, down, end-of-rib. Returns the unsubscribe function. */
+  onPeerEvent(listener: (e: PeerEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(e: PeerEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.#log.error({ err }, 'peer event listener failed');
+      }
+    }
+  }
+}
