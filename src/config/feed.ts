@@ -67,11 +67,11 @@ export async function serveFeed(req: IncomingMessage, res: ServerResponse, url: 
   let last = since;
   let lastWrite = Date.now();
   const cleanup: (() => void)[] = [];
-  const finish = (): void => {
+  const finish = (endResponse = true): void => {
     if (closed) return;
     closed = true;
     for (const c of cleanup) c();
-    if (!res.writableEnded) res.end();
+    if (endResponse && !res.writableEnded) res.end();
   };
   const write = (text: string): void => {
     if (closed || text.length === 0) return;
@@ -103,16 +103,16 @@ export async function serveFeed(req: IncomingMessage, res: ServerResponse, url: 
       if (live) write(encode(b));
       else pending.push(b);
     }),
-    mirror.onReset(finish),
+    mirror.onReset(() => finish()),
   );
   const head = mirror.revision;
-  req.on('close', finish);
+  res.on('close', () => finish());
 
   let history: KvBatch[] = [];
   try {
     if (since < head) history = mirror.ringSince(since) ?? (await storeHistory(store, since, head));
   } catch (err) {
-    finish();
+    finish(false);
     throw err;
   }
   if (closed) return;

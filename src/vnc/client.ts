@@ -88,15 +88,17 @@ export class VncClient {
   /** Creates an object; returns it as stored, with what the server assigned (ids, addresses, MAC). */
   async create<T extends string>(type: T, obj: VncObjectInput): Promise<ObjectOf<T>> {
     const t = this.#typeName(type);
-    const body = { ...obj, uuid: obj.uuid ?? randomUUID() };
+    const generated = obj.uuid === undefined || obj.uuid === null;
+    const body = { ...obj, uuid: generated ? randomUUID() : obj.uuid! };
     try {
       const res = await this.#t.request('POST', `/${t}s`, { [t]: body }, { retryUnsafe: true });
       return (res.body as Record<string, ObjectOf<T>>)[t];
     } catch (err) {
       // A retried create whose first attempt was committed: the object with our uuid exists.
       const existing = (err as RefsExistError).details as { uuid?: string } | undefined;
-      if (err instanceof RefsExistError && err.code === 'ALREADY_EXISTS' && existing?.uuid === body.uuid) {
-        return this.read(t, body.uuid) as Promise<ObjectOf<T>>;
+      if (generated && err instanceof RefsExistError && err.code === 'ALREADY_EXISTS' && existing?.uuid === body.uuid) {
+        const got: VncObject = await this.read(t, body.uuid);
+        if (JSON.stringify(got.fq_name) === JSON.stringify(body.fq_name)) return got as ObjectOf<T>;
       }
       throw err;
     }

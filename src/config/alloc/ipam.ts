@@ -97,10 +97,11 @@ function info(entry: IpamSubnetType, scope: string, flat: boolean, ipamUuid: str
 export type AllocationMode = 'user-defined-subnet-preferred' | 'user-defined-subnet-only' | 'flat-subnet-preferred' | 'flat-subnet-only';
 
 /**
- * The subnets a VN allocates from, in preference order: its IPAM references in order, flat-subnet
- * IPAMs contributing the IPAM's subnets, user-defined ones the subnets on the reference attribute.
+ * The subnets a VN allocates from, in preference order (address_allocation_mode): its IPAM
+ * references in order, flat-subnet IPAMs contributing the IPAM's subnets, user-defined ones the
+ * subnets on the reference attribute.
  */
-export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObject | undefined): SubnetInfo[] {
+export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObject | undefined, opts: { anyMode?: boolean } = {}): SubnetInfo[] {
   const user: SubnetInfo[] = [];
   const flat: SubnetInfo[] = [];
   for (const ref of (vn.network_ipam_refs as { uuid: string; attr?: VnSubnetsType | null }[] | undefined) ?? []) {
@@ -121,6 +122,9 @@ export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObj
       }
     }
   }
+  // An explicit subnet (instance-ip subnet_uuid) may come from any subnet: the seed's cluster-network
+  // is user-defined-subnet-only, yet its pods get addresses from the flat pod-ipam by subnet_uuid.
+  if (opts.anyMode) return [...user, ...flat];
   switch (vn.address_allocation_mode as AllocationMode | null | undefined) {
     case 'flat-subnet-only':
       return flat;

@@ -20,7 +20,7 @@ export const instanceIpHooks: TypeHooks = {
     if (vnRef) {
       if (UNMANAGED_NETWORKS.has(fqNameToString(vnRef.to))) return;
       const vn = ctx.plan.get(vnRef.uuid)!;
-      subnets = vnSubnets(vn, (u) => ctx.plan.get(u));
+      subnets = vnSubnets(vn, (u) => ctx.plan.get(u), { anyMode: !!iip.subnet_uuid || !!iip.instance_ip_address });
       networkFq = vn.fq_name;
     } else {
       const ipamRef = firstRef(iip, 'network_ipam_refs');
