@@ -9,6 +9,7 @@ export class IpAllocator {
   readonly cidr: Cidr;
   readonly #used = new Set<number>();
   #cursor: number;
+  #undo: { ip: number; cursor: number } | undefined;
 
   constructor(cidr: string) {
     this.cidr = parseCidr(cidr);
@@ -50,6 +51,7 @@ export class IpAllocator {
       const n = (this.cidr.addr + off) >>> 0;
       if (!this.#used.has(n)) {
         this.#used.add(n);
+        this.#undo = { ip: n, cursor: this.#cursor };
         this.#cursor = off;
         return formatIpv4(n);
       }
@@ -64,11 +66,21 @@ export class IpAllocator {
       /* not an address we handed out */
     }
   }
+
+  /** Takes back an allocation that was never used (failed or dry-run write), cursor included. */
+  unallocate(ip: string): void {
+    this.release(ip);
+    if (this.#undo && formatIpv4(this.#undo.ip) === ip) {
+      this.#cursor = this.#undo.cursor;
+      this.#undo = undefined;
+    }
+  }
 }
 
 export class PortAllocator {
   readonly #used = new Set<number>();
   #cursor: number;
+  #undo: { port: number; cursor: number } | undefined;
 
   constructor(readonly min = 30000, readonly max = 32767) {
     this.#cursor = min;
@@ -86,6 +98,7 @@ export class PortAllocator {
       const p = this.min + ((this.#cursor - this.min + i) % n);
       if (!this.#used.has(p)) {
         this.#used.add(p);
+        this.#undo = { port: p, cursor: this.#cursor };
         this.#cursor = p + 1 > this.max ? this.min : p + 1;
         return p;
       }
@@ -95,5 +108,14 @@ export class PortAllocator {
 
   release(port: number): void {
     this.#used.delete(port);
+  }
+
+  /** Takes back an allocation that was never used (failed or dry-run write), cursor included. */
+  unallocate(port: number): void {
+    this.release(port);
+    if (this.#undo?.port === port) {
+      this.#cursor = this.#undo.cursor;
+      this.#undo = undefined;
+    }
   }
 }

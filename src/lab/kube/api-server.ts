@@ -50,6 +50,8 @@ export interface RunningKubeApi {
   readonly controllers: RunningControllers | undefined;
   readonly metrics: Metrics;
   kubeconfig(namespace?: string): string;
+  /** ends every open HTTP watch stream (clients resume from their last resourceVersion) */
+  closeWatches(): void;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<RunningKu
     controllers,
     metrics,
     kubeconfig: (namespace?: string) => renderKubeconfig({ server: url, namespace }),
+    closeWatches: () => handler.closeWatches(),
     async close() {
       controllers?.stop();
       handler.closeWatches();

@@ -144,6 +144,7 @@ export const R = {
   nodes: { group: '', version: 'v1', resource: 'nodes' },
   replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
   events: { group: '', version: 'v1', resource: 'events' },
+  configmaps: { group: '', version: 'v1', resource: 'configmaps' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },

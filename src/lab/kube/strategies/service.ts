@@ -41,7 +41,7 @@ function allocateClusterIp(obj: KubeObject, spec: Obj, ctx: StrategyContext): vo
   } catch (err) {
     allocFail(obj, 'spec.clusterIPs', [want], err);
   }
-  ctx.rollback.push(() => ctx.clusterIps.release(ip));
+  ctx.rollback.push(() => ctx.clusterIps.unallocate(ip));
   spec.clusterIP = ip;
   spec.clusterIPs = [ip];
 }
@@ -75,7 +75,7 @@ function allocateNodePorts(obj: KubeObject, spec: Obj, ctx: StrategyContext, kee
     } catch (err) {
       allocFail(obj, `spec.ports[${i}].nodePort`, 0, err);
     }
-    ctx.rollback.push(() => ctx.nodePorts.release(n));
+    ctx.rollback.push(() => ctx.nodePorts.unallocate(n));
     p.nodePort = n;
   });
 }
