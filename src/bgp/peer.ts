@@ -11,7 +11,7 @@ import {
 } from './wire/index.js';
 import { UpdateReceiver } from './inbound.js';
 import { RtMembership } from './rib/rtc-filter.js';
-import { keyBytes, type Path, type RouteChange, type RouteTable } from './rib/table.js';
+import { keyBytes, type Path, type RouteTable } from './rib/table.js';
 import type { AttrPool } from './rib/attr-pool.js';
 import type { SourceInfo, SourceRegistry } from './rib/sources.js';
 import { Session, type Negotiated, type SessionDown, type SessionState, type GracefulRestartConfig } from './fsm/session.js';
@@ -22,6 +22,21 @@ import { exportAttributes, mayExport, type ExportTarget, type LocalIdentity } fr
 import { DEFAULT_FAMILIES, type MaxPrefix, type PeerConfig } from './config.js';
 
 const VPN_FAMILIES: readonly Family[] = ['inet-vpn', 'e-vpn'];
+
+/** What was last advertised for a destination (Adj-RIB-Out entry). */
+interface Sent {
+  readonly group: AttrGroup;
+  readonly label: number;
+  /** The NLRI as sent when the key alone does not rebuild it (EVPN, label stacks). */
+  readonly nlri: Uint8Array | null;
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 const DUMP_SLICE = 4096;
 const OUT_HIGH_WATER = 50_000;
 
@@ -124,7 +139,7 @@ export class Peer {
   #families = new Set<Family>();
   #generation = 0;
   #out = new OutQueue();
-  #adjOut = new Map<Family, Map<string, Uint8Array | null>>();
+  #adjOut = new Map<Family, Map<string, Sent>>();
   #outCount = new Map<Family, number>();
   #flushScheduled = false;
   #writeBlocked = false;
@@ -401,20 +416,31 @@ export class Peer {
     };
   }
 
-  /** Table diffs of a family: queue what changes for this peer. */
-  onChanges(f: Family, changes: readonly RouteChange[]): void {
+  /** Destinations of a family's table touched in a batch (see RouteTable.subscribeIds): queue what changes. */
+  onTouched(f: Family, t: RouteTable, ids: readonly number[]): void {
     if (!this.#neg || !this.#families.has(f) || (VPN_FAMILIES.includes(f) && !this.#vpnReady)) return;
     const target = this.#target()!;
-    for (const c of changes) {
-      const best = c.best;
-      const prev = c.previous[0];
-      if (best && prev && best.sameAs(prev) && this.#adjOutOf(f).has(c.key)) continue; // only the ECMP tail changed
-      this.#offer(f, c.key, best, target, false);
+    const sent = this.#adjOutOf(f);
+    const pool = this.#ctx.pool;
+    const sources = this.#ctx.sources;
+    for (const d of ids) {
+      const src = t.bestSourceAt(d);
+      // Most destinations are not for this peer (no path, or the peer's own): decide without allocating.
+      let exportable = src >= 0 && src !== this.source.id;
+      if (exportable) {
+        const attrs = pool.get(t.bestAttrIdAt(d)).attrs;
+        exportable = mayExport(sources.get(src), attrs, target) && this.#wanted(f, attrs);
+      }
+      if (exportable) this.#offer(f, t.keyAt(d), t.bestAt(d), target);
+      else if (sent.size) {
+        const key = t.keyAt(d);
+        if (sent.has(key)) this.#offer(f, key, undefined, target);
+      }
     }
     this.#kick();
   }
 
-  #adjOutOf(f: Family): Map<string, Uint8Array | null> {
+  #adjOutOf(f: Family): Map<string, Sent> {
     let m = this.#adjOut.get(f);
     if (!m) {
       m = new Map();
@@ -423,27 +449,26 @@ export class Peer {
     return m;
   }
 
-  /** Announce, withdraw or leave a destination for this peer. rescan: unchanged routes already sent stay as they are. */
-  #offer(f: Family, key: string, best: Path | undefined, target: ExportTarget, rescan: boolean): void {
+  /** Announce, withdraw or leave a destination for this peer, against what was last sent for it. */
+  #offer(f: Family, key: string, best: Path | undefined, target: ExportTarget): void {
     const sent = this.#adjOutOf(f);
-    const was = sent.has(key);
+    const was = sent.get(key);
     let group: AttrGroup | undefined;
     if (best) {
       const src = this.#ctx.sources.get(best.source);
       if (mayExport(src, best.attrs, target) && this.#wanted(f, best.attrs)) group = this.#group(f, src, best.attrs, target);
     }
     if (group && best) {
-      if (rescan && was) return;
-      const nlri = this.#announceNlri(f, key, best);
-      this.#out.announce(f, key, nlri, group);
-      sent.set(key, f === 'e-vpn' ? nlri : null);
+      const nlri = f === 'e-vpn' || (best.extra?.labels?.length ?? 0) > 1 ? this.#announceNlri(f, key, best) : null;
+      if (was && was.group === group && was.label === best.label && sameBytes(was.nlri, nlri)) return;
+      this.#out.announce(f, key, nlri ?? this.#announceNlri(f, key, best), group);
+      sent.set(key, { group, label: best.label, nlri });
       if (!was) this.#outCount.set(f, (this.#outCount.get(f) ?? 0) + 1);
     } else if (was) {
-      const w = sent.get(key);
-      const kb = keyBytes(key);
       let nlri: Uint8Array;
-      if (w) nlri = w;
+      if (f === 'e-vpn' && was.nlri) nlri = was.nlri;
       else {
+        const kb = keyBytes(key);
         const out = new Uint8Array(kb.length + 3);
         nlri = out.subarray(0, wireFromKey(f, kb, 0, kb.length, -1, true, out, 0));
       }
@@ -499,8 +524,7 @@ export class Peer {
       if (!tg) return;
       const end = Math.min(t.idLimit, d + DUMP_SLICE);
       for (; d < end; d++) {
-        const e = t.ecmpAt(d);
-        if (e.length) this.#offer(f, t.keyAt(d), e[0], tg, rescan);
+        if (t.ecmpCountAt(d)) this.#offer(f, t.keyAt(d), t.bestAt(d), tg);
       }
       this.#kick();
       if (d < t.idLimit) {

@@ -109,8 +109,8 @@ export class Speaker {
         ...(opts.igpCost ? { igpCost: opts.igpCost } : {}),
         onListenerError: (err) => this.#log.error({ err, table: TABLE_NAMES[f] }, 'route change listener failed'),
       });
-      t.subscribe((changes) => {
-        for (const p of this.#peers.values()) p.onChanges(f, changes);
+      t.subscribeIds((ids) => {
+        for (const p of this.#peers.values()) p.onTouched(f, t, ids);
       });
       tables.set(f, t);
     }

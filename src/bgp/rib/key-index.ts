@@ -1,7 +1,9 @@
 // An open-addressing hash index from byte-string route keys to dense integer ids. Keys live in one byte
 // arena with a fixed slot size per table (the family's longest key), so a million VPN routes cost about
-// 30 bytes each here instead of a Map entry plus a string per route. Linear probing with backward-shift
-// deletion: no tombstones, lookups stay short.
+// 22 bytes each here instead of a Map entry plus a string per route. Linear probing with backward-shift
+// deletion: no tombstones, lookups stay short. Hashes are recomputed rather than stored (keys are short).
+
+import { grow } from './growable.js';
 
 const EMPTY = 0;
 
@@ -20,7 +22,6 @@ export class KeyIndex {
   #mask: number;
   #keys = new Uint8Array(0);
   #lens = new Uint8Array(0); // 0 marks a free id (keys are never empty)
-  #hashes = new Uint32Array(0);
   #cap = 0; // ids allocated in the arrays
   #top = 0; // ids ever handed out
   #free: number[] = [];
@@ -35,17 +36,8 @@ export class KeyIndex {
   }
 
   #alloc(cap: number): void {
-    const keys = new Uint8Array(cap * this.stride);
-    const lens = new Uint8Array(cap);
-    const hashes = new Uint32Array(cap);
-    if (this.#cap) {
-      keys.set(this.#keys);
-      lens.set(this.#lens);
-      hashes.set(this.#hashes);
-    }
-    this.#keys = keys;
-    this.#lens = lens;
-    this.#hashes = hashes;
+    this.#keys = grow(this.#keys, cap * this.stride, (n) => new Uint8Array(n));
+    this.#lens = grow(this.#lens, cap, (n) => new Uint8Array(n));
     this.#cap = cap;
   }
 
@@ -81,6 +73,10 @@ export class KeyIndex {
     return id * this.stride;
   }
 
+  #hashOf(id: number): number {
+    return hashBytes(this.#keys, id * this.stride, this.#lens[id]);
+  }
+
   #equals(id: number, k: Uint8Array, off: number, len: number): boolean {
     if (this.#lens[id] !== len) return false;
     const a = this.#keys;
@@ -97,7 +93,7 @@ export class KeyIndex {
       const s = slots[i];
       if (s === EMPTY) return -1;
       const id = s - 1;
-      if (this.#hashes[id] === h && this.#equals(id, k, off, len)) return id;
+      if (this.#equals(id, k, off, len)) return id;
     }
   }
 
@@ -112,7 +108,7 @@ export class KeyIndex {
       const s = slots[i];
       if (s === EMPTY) break;
       const id = s - 1;
-      if (this.#hashes[id] === h && this.#equals(id, k, off, len)) {
+      if (this.#equals(id, k, off, len)) {
         this.added = false;
         return id;
       }
@@ -127,7 +123,6 @@ export class KeyIndex {
     const o = id * this.stride;
     for (let j = 0; j < len; j++) this.#keys[o + j] = k[off + j];
     this.#lens[id] = len;
-    this.#hashes[id] = h;
     this.#size++;
     if (this.#size * 2 > slots.length) {
       this.#rehash(slots.length * 2);
@@ -146,7 +141,7 @@ export class KeyIndex {
     if (!this.isLive(id)) return;
     const slots = this.#slots;
     const mask = this.#mask;
-    let i = this.#hashes[id] & mask;
+    let i = this.#hashOf(id) & mask;
     while (slots[i] !== id + 1) i = (i + 1) & mask;
     // backward-shift deletion
     let j = i;
@@ -154,7 +149,7 @@ export class KeyIndex {
       j = (j + 1) & mask;
       const s = slots[j];
       if (s === EMPTY) break;
-      const home = this.#hashes[s - 1] & mask;
+      const home = this.#hashOf(s - 1) & mask;
       // move s back to i when its home position is not cyclically within (i, j]
       if (i <= j ? home <= i || home > j : home <= i && home > j) {
         slots[i] = s;
@@ -172,7 +167,7 @@ export class KeyIndex {
     const mask = n - 1;
     for (let id = 0; id < this.#top; id++) {
       if (this.#lens[id] === 0) continue;
-      let i = this.#hashes[id] & mask;
+      let i = this.#hashOf(id) & mask;
       while (slots[i] !== EMPTY) i = (i + 1) & mask;
       slots[i] = id + 1;
     }
@@ -182,6 +177,6 @@ export class KeyIndex {
 
   /** Bytes held by the index's arrays (for introspect and the benchmark). */
   get byteSize(): number {
-    return this.#slots.byteLength + this.#keys.byteLength + this.#lens.byteLength + this.#hashes.byteLength;
+    return this.#slots.byteLength + this.#keys.byteLength + this.#lens.byteLength;
   }
 }

@@ -14,7 +14,9 @@ function setup(opts: Partial<ConstructorParameters<typeof RouteTable>[0]> = {}) 
   let now = 1000;
   const t = new RouteTable({ name: 'bgp.l3vpn.0', family: 'inet-vpn', pool, sources, autoFlush: false, now: () => now, ...opts });
   const changes: RouteChange[] = [];
-  t.subscribe((c) => changes.push(...c));
+  t.subscribe((c) => {
+    for (const x of c) changes.push(x);
+  });
   return { t, pool, a: a.id, b: b.id, changes, tick: () => (now += 1000) };
 }
 const vpn = (prefix: string, rd = '64512:1'): Nlri => ({ family: 'inet-vpn', rd, prefix });
@@ -148,4 +150,19 @@ test('autoFlush publishes once per microtask batch', async () => {
   assert.equal(changes.length, 0);
   await Promise.resolve();
   assert.equal(changes.length, 10);
+});
+
+test('a table past the resizable-array threshold keeps every route (arrays grown in place)', () => {
+  const { t, a } = setup();
+  const n = 150_000;
+  const id = t.pool.intern(attrs());
+  for (let i = 0; i < n; i++) t.upsert(vpn(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`), { source: a, attrs: id, labels: [i & 0xfffff] });
+  t.flush();
+  assert.equal(t.size, n);
+  for (const i of [0, 65535, 65536, 99_999, n - 1]) {
+    assert.equal(t.get(vpn(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`))?.paths[0].label, i & 0xfffff);
+  }
+  assert.equal(t.removeSource(a), n);
+  t.flush();
+  assert.equal(t.size, 0);
 });

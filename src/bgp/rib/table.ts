@@ -8,6 +8,7 @@ import type { Family } from '../wire/constants.js';
 import { MAX_KEY_LEN, NO_LABEL, decodeNlri, encodeNlri, nlriFromKey, nlriKey, type Nlri } from '../wire/nlri.js';
 import type { PathAttributes } from '../wire/attributes.js';
 import { KeyIndex } from './key-index.js';
+import { grow } from './growable.js';
 import type { AttrPool } from './attr-pool.js';
 import type { SourceRegistry } from './sources.js';
 import { DECISION_STEPS, decide, type Candidate, type DecisionStep } from './decision.js';
@@ -158,6 +159,9 @@ export interface RouteTableOptions {
   readonly onListenerError?: (err: unknown) => void;
 }
 
+/** Receives the ids of the destinations touched in a batch; read them through the table during the call. */
+export type IdListener = (ids: readonly number[]) => void;
+
 export class RouteTable {
   readonly name: string;
   readonly family: Family;
@@ -171,8 +175,9 @@ export class RouteTable {
   readonly #auto: boolean;
   readonly #onErr: ((err: unknown) => void) | undefined;
 
-  // per destination (indexed by key id)
-  #head = new Int32Array(0);
+  // Per destination (indexed by key id). Arrays hold index + 1 so that 0 means none: freshly grown
+  // capacity stays untouched zero pages until used.
+  #head = new Int32Array(0); // first path + 1
   #ecmp = new Uint8Array(0);
   #reason = new Uint8Array(0);
   #dirty = new Uint8Array(0);
@@ -181,14 +186,14 @@ export class RouteTable {
   #destCount = 0;
 
   // per path
-  #pDest = new Int32Array(0);
-  #pNext = new Int32Array(0);
+  #pDest = new Int32Array(0); // destination + 1, 0 for a free slot
+  #pNext = new Int32Array(0); // next path of the destination, -1 at the end
   #pSource = new Uint32Array(0);
-  #pPathId = new Uint32Array(0);
+  #pPathId: Uint32Array | null = null; // allocated when the first non-zero path id arrives
   #pAttr = new Int32Array(0);
   #pLabel = new Int32Array(0);
   #pFlags = new Uint8Array(0);
-  #pTime = new Float64Array(0);
+  #pTime = new Uint32Array(0); // seconds since the epoch
   #pExtra = new Map<number, PathExtra>();
   #pTop = 0;
   #pFree: number[] = [];
@@ -196,6 +201,7 @@ export class RouteTable {
   #bySource = new Map<number, number>();
 
   #listeners = new Set<ChangeListener>();
+  #idListeners = new Set<IdListener>();
   #flushScheduled = false;
 
   constructor(o: RouteTableOptions) {
@@ -226,41 +232,44 @@ export class RouteTable {
   }
   /** Bytes held in the table's arrays (not counting attribute sets or extras). */
   get byteSize(): number {
-    const per = (a: { byteLength: number }) => a.byteLength;
+    const per = (a: { byteLength: number } | null) => a?.byteLength ?? 0;
     return this.#index.byteSize + per(this.#head) + per(this.#ecmp) + per(this.#reason) + per(this.#dirty) +
       per(this.#pDest) + per(this.#pNext) + per(this.#pSource) + per(this.#pPathId) + per(this.#pAttr) +
       per(this.#pLabel) + per(this.#pFlags) + per(this.#pTime);
   }
 
   #growDest(n: number): void {
-    const head = new Int32Array(n).fill(-1);
-    head.set(this.#head);
-    this.#head = head;
-    const e = new Uint8Array(n);
-    e.set(this.#ecmp);
-    this.#ecmp = e;
-    const r = new Uint8Array(n);
-    r.set(this.#reason);
-    this.#reason = r;
-    const d = new Uint8Array(n);
-    d.set(this.#dirty);
-    this.#dirty = d;
+    this.#head = grow(this.#head, n, (k) => new Int32Array(k));
+    this.#ecmp = grow(this.#ecmp, n, (k) => new Uint8Array(k));
+    this.#reason = grow(this.#reason, n, (k) => new Uint8Array(k));
+    this.#dirty = grow(this.#dirty, n, (k) => new Uint8Array(k));
   }
 
   #growPaths(n: number): void {
-    const grow = <T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.#pDest = grow(this.#pDest, (k) => new Int32Array(k).fill(-1));
-    this.#pNext = grow(this.#pNext, (k) => new Int32Array(k));
-    this.#pSource = grow(this.#pSource, (k) => new Uint32Array(k));
-    this.#pPathId = grow(this.#pPathId, (k) => new Uint32Array(k));
-    this.#pAttr = grow(this.#pAttr, (k) => new Int32Array(k));
-    this.#pLabel = grow(this.#pLabel, (k) => new Int32Array(k));
-    this.#pFlags = grow(this.#pFlags, (k) => new Uint8Array(k));
-    this.#pTime = grow(this.#pTime, (k) => new Float64Array(k));
+    this.#pDest = grow(this.#pDest, n, (k) => new Int32Array(k));
+    this.#pNext = grow(this.#pNext, n, (k) => new Int32Array(k));
+    this.#pSource = grow(this.#pSource, n, (k) => new Uint32Array(k));
+    if (this.#pPathId) this.#pPathId = grow(this.#pPathId, n, (k) => new Uint32Array(k));
+    this.#pAttr = grow(this.#pAttr, n, (k) => new Int32Array(k));
+    this.#pLabel = grow(this.#pLabel, n, (k) => new Int32Array(k));
+    this.#pFlags = grow(this.#pFlags, n, (k) => new Uint8Array(k));
+    this.#pTime = grow(this.#pTime, n, (k) => new Uint32Array(k));
+  }
+
+  #pathIdOf(p: number): number {
+    return this.#pPathId === null ? 0 : this.#pPathId[p];
+  }
+
+  #setPathId(p: number, id: number): void {
+    if (this.#pPathId === null) {
+      if (id === 0) return;
+      this.#pPathId = new Uint32Array(this.#pDest.length);
+    }
+    this.#pPathId[p] = id;
+  }
+
+  #seconds(): number {
+    return Math.floor(this.#now() / 1000);
   }
 
   // ---- mutation ---------------------------------------------------------------------------------
@@ -292,12 +301,23 @@ export class RouteTable {
     return this.withdrawKey(key, key.length, source, pathId);
   }
 
+  #findPath(d: number, source: number, pathId: number): number {
+    let p = this.#head[d] - 1;
+    const ids = this.#pPathId;
+    if (ids === null) {
+      if (pathId !== 0) return -1;
+      while (p >= 0 && this.#pSource[p] !== source) p = this.#pNext[p];
+    } else {
+      while (p >= 0 && (this.#pSource[p] !== source || ids[p] !== pathId)) p = this.#pNext[p];
+    }
+    return p;
+  }
+
   /** The receive path's upsert: key bytes at key[0, keyLen), an interned attribute id. */
   upsertKey(key: Uint8Array, keyLen: number, source: number, pathId: number, attrId: number, label: number, extra: PathExtra | undefined): UpsertResult {
     const d = this.#index.intern(key, 0, keyLen);
     if (this.#index.added && d >= this.#head.length) this.#growDest(this.#head.length * 2);
-    let p = this.#head[d];
-    while (p >= 0 && (this.#pSource[p] !== source || this.#pPathId[p] !== pathId)) p = this.#pNext[p];
+    let p = this.#findPath(d, source, pathId);
     if (p >= 0) {
       const flags = this.#pFlags[p];
       if (this.#pAttr[p] === attrId && this.#pLabel[p] === label && sameExtra(this.#pExtra.get(p), extra)) {
@@ -310,7 +330,7 @@ export class RouteTable {
       this.#pAttr[p] = attrId;
       this.#pLabel[p] = label;
       this.#pFlags[p] = 0;
-      this.#pTime[p] = this.#now();
+      this.#pTime[p] = this.#seconds();
       if (extra) this.#pExtra.set(p, extra);
       else this.#pExtra.delete(p);
       this.#select(d);
@@ -323,17 +343,17 @@ export class RouteTable {
       p = this.#pTop++;
     }
     this.pool.ref(attrId);
-    this.#pDest[p] = d;
+    this.#pDest[p] = d + 1;
     this.#pSource[p] = source;
-    this.#pPathId[p] = pathId;
+    this.#setPathId(p, pathId);
     this.#pAttr[p] = attrId;
     this.#pLabel[p] = label;
     this.#pFlags[p] = 0;
-    this.#pTime[p] = this.#now();
+    this.#pTime[p] = this.#seconds();
     if (extra) this.#pExtra.set(p, extra);
-    const head = this.#head[d];
+    const head = this.#head[d] - 1;
     this.#pNext[p] = head;
-    this.#head[d] = p;
+    this.#head[d] = p + 1;
     if (head < 0) this.#destCount++;
     this.#pathCount++;
     this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
@@ -347,18 +367,17 @@ export class RouteTable {
   withdrawKey(key: Uint8Array, keyLen: number, source: number, pathId: number): boolean {
     const d = this.#index.find(key, 0, keyLen);
     if (d < 0) return false;
-    let p = this.#head[d];
-    while (p >= 0 && (this.#pSource[p] !== source || this.#pPathId[p] !== pathId)) p = this.#pNext[p];
+    const p = this.#findPath(d, source, pathId);
     if (p < 0) return false;
     this.#removePath(p);
     return true;
   }
 
   #removePath(p: number): void {
-    const d = this.#pDest[p];
+    const d = this.#pDest[p] - 1;
     this.#touch(d);
-    let q = this.#head[d];
-    if (q === p) this.#head[d] = this.#pNext[p];
+    let q = this.#head[d] - 1;
+    if (q === p) this.#head[d] = this.#pNext[p] + 1;
     else {
       while (this.#pNext[q] !== p) q = this.#pNext[q];
       this.#pNext[q] = this.#pNext[p];
@@ -368,11 +387,12 @@ export class RouteTable {
     if (left) this.#bySource.set(src, left);
     else this.#bySource.delete(src);
     this.pool.unref(this.#pAttr[p]);
-    this.#pDest[p] = -1;
+    this.#pDest[p] = 0;
+    if (this.#pPathId) this.#pPathId[p] = 0;
     this.#pExtra.delete(p);
     this.#pFree.push(p);
     this.#pathCount--;
-    if (this.#head[d] < 0) {
+    if (this.#head[d] === 0) {
       this.#destCount--;
       this.#ecmp[d] = 0;
     } else this.#select(d);
@@ -382,7 +402,7 @@ export class RouteTable {
   markStale(source: number, pathFilter?: (pathId: number) => boolean): number {
     let n = 0;
     for (let p = 0; p < this.#pTop; p++) {
-      if (this.#pDest[p] >= 0 && this.#pSource[p] === source && (!pathFilter || pathFilter(this.#pPathId[p]))) {
+      if (this.#pDest[p] !== 0 && this.#pSource[p] === source && (!pathFilter || pathFilter(this.#pathIdOf(p)))) {
         this.#pFlags[p] |= F_STALE;
         n++;
       }
@@ -403,7 +423,7 @@ export class RouteTable {
   #removeWhere(source: number, staleOnly: boolean): number {
     let n = 0;
     for (let p = 0; p < this.#pTop; p++) {
-      if (this.#pDest[p] >= 0 && this.#pSource[p] === source && (!staleOnly || this.#pFlags[p] & F_STALE)) {
+      if (this.#pDest[p] !== 0 && this.#pSource[p] === source && (!staleOnly || this.#pFlags[p] & F_STALE)) {
         this.#removePath(p);
         n++;
       }
@@ -414,7 +434,7 @@ export class RouteTable {
   /** Re-runs the decision for every destination (after the IGP hook's view changed). */
   reselectAll(): void {
     for (let d = 0; d < this.#index.idLimit; d++) {
-      if (this.#index.isLive(d) && this.#head[d] >= 0) {
+      if (this.#index.isLive(d) && this.#head[d] !== 0) {
         this.#touch(d);
         this.#select(d);
       }
@@ -424,7 +444,7 @@ export class RouteTable {
   // ---- decision ---------------------------------------------------------------------------------
 
   #select(d: number): void {
-    const first = this.#head[d];
+    const first = this.#head[d] - 1;
     if (first < 0) {
       this.#ecmp[d] = 0;
       return;
@@ -445,11 +465,11 @@ export class RouteTable {
         cost = c;
       }
       this.#pFlags[p] &= ~F_INFEASIBLE;
-      cands.push({ ref: p, entry, source: this.sources.get(this.#pSource[p]), pathId: this.#pPathId[p], igpCost: cost });
+      cands.push({ ref: p, entry, source: this.sources.get(this.#pSource[p]), pathId: this.#pathIdOf(p), igpCost: cost });
     }
     const r = decide(cands, { maxPaths: this.#maxPaths, alwaysCompareMed: this.#alwaysMed });
     const order = [...r.order.map((c) => c.ref), ...infeasible];
-    this.#head[d] = order[0];
+    this.#head[d] = order[0] + 1;
     for (let i = 0; i < order.length; i++) this.#pNext[order[i]] = i + 1 < order.length ? order[i + 1] : -1;
     this.#ecmp[d] = r.ecmpCount;
     this.#reason[d] = DECISION_STEPS.indexOf(r.step);
@@ -471,24 +491,34 @@ export class RouteTable {
   #path(p: number): Path {
     const f = this.#pFlags[p];
     return new Path(
-      this.family, this.#pSource[p], this.#pPathId[p], this.pool.get(this.#pAttr[p]).attrs, this.#pLabel[p],
-      (f & F_STALE) !== 0, (f & F_INFEASIBLE) === 0, this.#pTime[p], this.#pExtra.get(p),
+      this.family, this.#pSource[p], this.#pathIdOf(p), this.pool.get(this.#pAttr[p]).attrs, this.#pLabel[p],
+      (f & F_STALE) !== 0, (f & F_INFEASIBLE) === 0, this.#pTime[p] * 1000, this.#pExtra.get(p),
     );
   }
 
   #ecmpOf(d: number): readonly Path[] {
     const n = this.#ecmp[d];
     if (n === 0) return EMPTY;
-    let p = this.#head[d];
+    let p = this.#head[d] - 1;
     if (n === 1) return [this.#path(p)];
     const out: Path[] = [];
     for (let i = 0; i < n && p >= 0; i++, p = this.#pNext[p]) out.push(this.#path(p));
     return out;
   }
 
+  /** Diffs as RouteChange objects (best path / ECMP set before and after), once per batch. */
   subscribe(fn: ChangeListener): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
+  }
+
+  /**
+   * The allocation-free form: the ids of the destinations touched in a batch (some may end unchanged or
+   * empty), readable with the *At accessors during the call. The speaker's export path uses it.
+   */
+  subscribeIds(fn: IdListener): () => void {
+    this.#idListeners.add(fn);
+    return () => this.#idListeners.delete(fn);
   }
 
   /** Publishes the changes made since the last flush and drops destinations left without paths. */
@@ -510,19 +540,20 @@ export class RouteTable {
           changes.push(new RouteChange(this, keyString(this.#index.key(d)), now, before, now.length ? DECISION_STEPS[this.#reason[d]] : undefined));
         }
       }
-      if (this.#head[d] < 0) this.#index.remove(d);
     }
-    this.pool.collect();
-    if (changes.length === 0) return;
     let failure: unknown;
-    for (const fn of [...this.#listeners]) {
+    const call = (f: () => void): void => {
       try {
-        fn(changes);
+        f();
       } catch (err) {
         if (this.#onErr) this.#onErr(err);
         else failure ??= err;
       }
-    }
+    };
+    for (const fn of [...this.#idListeners]) call(() => fn(list));
+    for (const d of list) if (this.#head[d] === 0 && this.#dirty[d] === 0) this.#index.remove(d);
+    this.pool.collect();
+    if (changes.length) for (const fn of [...this.#listeners]) call(() => fn(changes));
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error('route change listener failed', { cause: failure });
   }
 
@@ -531,12 +562,12 @@ export class RouteTable {
   get(nlri: Nlri | RouteKey): Route | undefined {
     const key = this.#keyOf(nlri);
     const d = this.#index.find(key, 0, key.length);
-    return d < 0 || this.#head[d] < 0 ? undefined : this.#route(d);
+    return d < 0 || this.#head[d] === 0 ? undefined : this.#route(d);
   }
 
   #route(d: number): Route {
     const paths: Path[] = [];
-    for (let p = this.#head[d]; p >= 0; p = this.#pNext[p]) paths.push(this.#path(p));
+    for (let p = this.#head[d] - 1; p >= 0; p = this.#pNext[p]) paths.push(this.#path(p));
     const key = this.#index.key(d);
     return {
       key: keyString(key),
@@ -549,15 +580,32 @@ export class RouteTable {
 
   /** Every destination with its paths. */
   *routes(): IterableIterator<Route> {
-    for (let d = 0; d < this.#index.idLimit; d++) if (this.#index.isLive(d) && this.#head[d] >= 0) yield this.#route(d);
+    for (let d = 0; d < this.#index.idLimit; d++) if (this.#index.isLive(d) && this.#head[d] !== 0) yield this.#route(d);
   }
 
-  /** Destination ids run below idLimit; with ecmpAt/keyAt a caller walks the table in slices. */
+  /** Destination ids run below idLimit; with the *At accessors a caller walks the table in slices. */
   get idLimit(): number {
     return this.#index.idLimit;
   }
+  /** ECMP set of a destination (best first); empty when none. */
   ecmpAt(d: number): readonly Path[] {
     return this.#index.isLive(d) ? this.#ecmpOf(d) : EMPTY;
+  }
+  /** Size of the ECMP set, 0 when the destination has no usable path (or is not live). */
+  ecmpCountAt(d: number): number {
+    return this.#index.isLive(d) ? this.#ecmp[d] : 0;
+  }
+  /** The best path of a destination, or undefined. */
+  bestAt(d: number): Path | undefined {
+    return this.ecmpCountAt(d) ? this.#path(this.#head[d] - 1) : undefined;
+  }
+  /** Source id of the best path, or -1. */
+  bestSourceAt(d: number): number {
+    return this.ecmpCountAt(d) ? this.#pSource[this.#head[d] - 1] : -1;
+  }
+  /** Attribute-set id of the best path, or -1. */
+  bestAttrIdAt(d: number): number {
+    return this.ecmpCountAt(d) ? this.#pAttr[this.#head[d] - 1] : -1;
   }
   keyAt(d: number): RouteKey {
     return keyString(this.#index.key(d));
@@ -565,10 +613,6 @@ export class RouteTable {
   /** Key bytes of a live destination without copying (valid until the next change). */
   keyView(d: number): Uint8Array {
     return this.#index.key(d);
-  }
-  /** Attribute-set id of the best path of a destination, or -1: lets a walker skip sets it does not need. */
-  bestAttrIdAt(d: number): number {
-    return this.#index.isLive(d) && this.#ecmp[d] > 0 ? this.#pAttr[this.#head[d]] : -1;
   }
 }
 
