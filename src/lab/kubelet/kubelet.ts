@@ -90,6 +90,7 @@ interface PodRt {
   delFailures: number;
   containers: Map<string, ContainerRt>;
   startTime: string;
+  restartPolicy: string;
 }
 
 const podKey = (ns: string | undefined, name: string): string => `${ns ?? ''}/${name}`;
@@ -238,7 +239,7 @@ export class Kubelet {
     for (const f of readdirSync(join(this.#o.stateDir, 'pods')).filter((x) => x.endsWith('.json'))) {
       try {
         const s = JSON.parse(readFileSync(join(this.#o.stateDir, 'pods', f), 'utf8')) as SandboxState;
-        this.#rt.set(podKey(s.namespace, s.name), { uid: s.uid, namespace: s.namespace, name: s.name, sandbox: s, delFailures: 0, containers: new Map(), startTime: s.startTime });
+        this.#rt.set(podKey(s.namespace, s.name), { uid: s.uid, namespace: s.namespace, name: s.name, sandbox: s, delFailures: 0, containers: new Map(), startTime: s.startTime, restartPolicy: 'Always' });
       } catch (err) {
         this.#log.warn({ file: f, err: (err as Error).message }, 'unreadable sandbox state ignored');
       }
@@ -295,9 +296,10 @@ export class Kubelet {
     const spec = isObject(pod.spec) ? pod.spec : {};
     const specContainers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObject);
     if (!rt) {
-      rt = { uid: pod.metadata.uid ?? '', namespace: ns, name, delFailures: 0, containers: new Map(), startTime: timestamp(new Date()) };
+      rt = { uid: pod.metadata.uid ?? '', namespace: ns, name, delFailures: 0, containers: new Map(), startTime: timestamp(new Date()), restartPolicy: 'Always' };
       this.#rt.set(key, rt);
     }
+    rt.restartPolicy = typeof spec.restartPolicy === 'string' ? spec.restartPolicy : 'Always';
     for (const c of specContainers) {
       const cname = String(c.name);
       if (!rt.containers.has(cname)) rt.containers.set(cname, { name: cname, image: typeof c.image === 'string' ? c.image : '', state: { waiting: { reason: 'ContainerCreating' } }, restartCount: 0, started: false, nextStart: 0, backoffMs: 0 });
@@ -315,7 +317,7 @@ export class Kubelet {
     }
     const status = isObject(pod.status) ? pod.status : {};
     const terminal = status.phase === 'Succeeded' || status.phase === 'Failed';
-    if (!terminal) this.#ensureContainers(pod, rt, specContainers, ref);
+    if (!terminal) this.#ensureContainers(rt, pod, specContainers, ref);
     await this.#writeStatus(pod, rt);
   }
 
@@ -341,18 +343,17 @@ export class Kubelet {
     return s;
   }
 
-  #ensureContainers(pod: KubeObject, rt: PodRt, specs: Obj[], ref: KubeObject): void {
-    const spec = isObject(pod.spec) ? pod.spec : {};
-    const policy = typeof spec.restartPolicy === 'string' ? spec.restartPolicy : 'Always';
+  #restarts(policy: string, exitCode: number): boolean {
+    return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+  }
+
+  #ensureContainers(rt: PodRt, pod: KubeObject, specs: Obj[], ref: KubeObject): void {
     const now = Date.now();
     const backoff = this.#o.restartBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
     for (const c of specs) {
       const ct = rt.containers.get(String(c.name));
       if (!ct || ct.proc || !rt.sandbox) continue;
-      if ('terminated' in ct.state) {
-        const failed = ct.state.terminated.exitCode !== 0;
-        if (policy === 'Never' || (policy === 'OnFailure' && !failed)) continue;
-      }
+      if ('terminated' in ct.state && !this.#restarts(rt.restartPolicy, ct.state.terminated.exitCode)) continue;
       if (ct.nextStart > now) {
         if (!ct.timer) ct.timer = setTimeout(() => {
           ct.timer = undefined;
@@ -390,7 +391,7 @@ export class Kubelet {
     const containers: ContainerView[] = [...rt.containers.values()].map((c) => {
       let state = c.state;
       if (!rt.sandbox) state = { waiting: { reason: 'ContainerCreating' } };
-      else if (!c.proc && 'terminated' in c.state && c.nextStart > Date.now()) state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(c.backoffMs / 1000)}s restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` } };
+      else if (!c.proc && 'terminated' in c.state && c.nextStart > Date.now() && this.#restarts(rt.restartPolicy, c.state.terminated.exitCode)) state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(c.backoffMs / 1000)}s restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` } };
       return { name: c.name, image: c.image, state, ...(c.lastState && 'terminated' in c.lastState ? { lastState: c.lastState } : {}), restartCount: c.restartCount, started: c.proc !== undefined, ...(c.proc ? { containerID: `lab://${c.proc.pid}` } : {}) };
     });
     return { sandboxReady: rt.sandbox !== undefined, podIPs: rt.sandbox?.podIPs ?? [], hostIP: this.#o.ip, startTime: rt.startTime, containers };

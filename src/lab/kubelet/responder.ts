@@ -3,13 +3,18 @@
 // other client gets the name on connect (after a short wait for a request) and the connection closes.
 // UDP: every datagram is answered with the name. Run as a script:
 //   node responder.js --name <pod> [--tcp 80,8080] [--udp 53]
-import { createServer, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
 
 const HTTP_RE = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH) [^ ]+ HTTP\/1\.[01]\r?\n/;
 
-export function serveTcp(name: string, port: number, host = '0.0.0.0'): Promise<() => void> {
+export interface Served {
+  port: number;
+  close(): void;
+}
+
+export function serveTcp(name: string, port: number, host = '0.0.0.0'): Promise<Served> {
   const server = createServer((sock: Socket) => {
     let buf = '';
     let answered = false;
@@ -34,16 +39,16 @@ export function serveTcp(name: string, port: number, host = '0.0.0.0'): Promise<
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve(() => server.close()));
+    server.listen(port, host, () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }));
   });
 }
 
-export function serveUdp(name: string, port: number, host = '0.0.0.0'): Promise<() => void> {
+export function serveUdp(name: string, port: number, host = '0.0.0.0'): Promise<Served> {
   const sock = createSocket('udp4');
   sock.on('message', (_msg, rinfo) => sock.send(`${name}\n`, rinfo.port, rinfo.address));
   return new Promise((resolve, reject) => {
     sock.once('error', reject);
-    sock.bind(port, host, () => resolve(() => sock.close()));
+    sock.bind(port, host, () => resolve({ port: sock.address().port, close: () => sock.close() }));
   });
 }
 
