@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inNetns, parseBatchFailures, readSections, runBatch, runChecked, runNft, type CommandRunner } from './exec.js';
+import { inNetns, parseBatchFailures, readSections, runBatch, runBatchChain, runChecked, runNft, type CommandRunner } from './exec.js';
 import { DatapathApplyError } from '../errors.js';
 
 function fakeRunner(reply: (argv: readonly string[], input?: string) => { stdout?: string; stderr?: string; code?: number }) {
@@ -65,4 +65,14 @@ test('readSections against a real shell', { skip: process.platform !== 'linux' ?
   const { spawnRunner } = await import('./exec.js');
   const out = await readSections(spawnRunner, undefined, { one: 'echo hello', two: 'false', three: 'printf "a\\nb"' });
   assert.deepEqual(out, { one: 'hello\n', two: null, three: 'a\nb' });
+});
+
+test('a batch chain quotes namespace paths for the shell and reports which batch failed', async () => {
+  const { runner, calls } = fakeRunner(() => ({ code: 11, stderr: 'Error: x\nCommand failed -:2\n' }));
+  const res = await runBatchChain(runner, undefined, [{ lines: ['a'] }, { netns: "/tmp/it's", lines: ['b', 'c'] }]);
+  assert.equal(calls[0].argv[2], "ip -batch - <<'TF_BATCH_0' || exit 10\na\nTF_BATCH_0\nnsenter --net='/tmp/it'\\''s' ip -batch - <<'TF_BATCH_1' || exit 11\nb\nc\nTF_BATCH_1");
+  assert.equal(res?.batch, 1);
+  assert.deepEqual(res?.error.failures, [{ line: 'c', error: 'Error: x' }]);
+  const ok = fakeRunner(() => ({}));
+  assert.equal(await runBatchChain(ok.runner, 'n', [{ lines: ['a'] }]), null);
 });

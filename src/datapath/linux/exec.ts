@@ -93,6 +93,50 @@ export async function runBatch(
   throw new DatapathApplyError(tool, failures);
 }
 
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface ChainedBatch {
+  /** namespace to enter for this batch (relative to where the chain runs); undefined = stay */
+  netns?: string;
+  lines: readonly string[];
+}
+
+export interface ChainFailure {
+  /** index of the batch that failed; the ones before it were applied, the ones after it did not run */
+  batch: number;
+  error: DatapathApplyError;
+}
+
+/**
+ * Runs several `ip -batch` in sequence from one shell started in `netns` (one process start from Node
+ * instead of one per batch: a pod ADD touches two namespaces). Each batch stops at its first failing line;
+ * a failing batch ends the chain. Returns null on success.
+ */
+export async function runBatchChain(runner: CommandRunner, netns: string | undefined, batches: readonly ChainedBatch[]): Promise<ChainFailure | null> {
+  const script = batches
+    .map((b, i) => {
+      const enter = b.netns === undefined ? '' : `nsenter --net=${shQuote(netnsPath(b.netns))} `;
+      return `${enter}ip -batch - <<'TF_BATCH_${i}' || exit ${10 + i}\n${b.lines.join('\n')}\nTF_BATCH_${i}`;
+    })
+    .join('\n');
+  const argv = inNetns(netns, ['sh', '-c', script]);
+  let res: CommandResult;
+  try {
+    res = await runner(argv, '');
+  } catch (err) {
+    throw new DatapathCommandError(`cannot run sh: ${err instanceof Error ? err.message : String(err)}`, { command: argv, exitCode: null, stderr: '' });
+  }
+  if (res.code === 0) return null;
+  const batch = res.code === null ? -1 : res.code - 10;
+  if (batch < 0 || batch >= batches.length) {
+    throw new DatapathCommandError(`batch chain exited with ${res.code}: ${res.stderr.trim()}`, { command: argv, exitCode: res.code, stderr: res.stderr });
+  }
+  const lines = batches[batch].lines;
+  const failures = parseBatchFailures(res.stderr, lines);
+  if (failures.length === 0) failures.push({ line: lines[0], error: res.stderr.trim() || `exit code ${res.code}` });
+  return { batch, error: new DatapathApplyError('ip', failures) };
+}
+
 /** Applies an nft script as one transaction (all or nothing). */
 export async function runNft(runner: CommandRunner, netns: string | undefined, script: string): Promise<void> {
   const argv = inNetns(netns, ['nft', '-f', '-']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { normaliseDst, parseFdb, parseLinks, parseNeighbours, parseNftTable, parseRoutes, parseRules } from './kernel-state.js';
+import { normaliseDst, parseFdb, parseLinks, parseNeighbours, parseNftSummary, parseNftTable, parseRoutes, parseRules } from './kernel-state.js';
 import { parseSnapshot, parseSysctl } from './read.js';
 import { resolveOwnership } from './ownership.js';
 
@@ -76,4 +76,21 @@ test('destinations normalise to a.b.c.d/len', () => {
   assert.equal(normaliseDst('10.0.0.9/8'), '10.0.0.0/8');
   assert.equal(normaliseDst('fe80::/64'), undefined);
   assert.equal(normaliseDst(undefined), undefined);
+});
+
+test('nft summary (tables, chains, sets, marker chain): rule counts unknown except for the marker chain', () => {
+  const parts = JSON.parse(readFileSync(new URL('./testdata/node-a.summary.json', import.meta.url), 'utf8')) as Record<string, string>;
+  const t = parseNftSummary({ chains: parts.nft_chains, sets: parts.nft_sets, marker: parts.nft_marker }, 'tf', 'tf_info')!;
+  const full = parseNftTable(sections.nft, 'tf')!;
+  assert.deepEqual([...t.chains.keys()].sort(), [...full.chains.keys()].sort());
+  assert.equal(t.chains.get('tf_dnat')!.rules, undefined);
+  assert.equal(t.chains.get('tf_dnat')!.hook, 'prerouting');
+  assert.equal(t.chains.get('tf_info')!.rules, 1);
+  assert.deepEqual(t.sets, full.sets);
+  assert.deepEqual(t.comments, full.comments);
+  const none = '{"nftables": [{"metainfo": {}}]}';
+  assert.equal(parseNftSummary({ chains: none, sets: none, marker: null }, 'tf', 'tf_info'), null);
+  assert.equal(parseNftSummary({ chains: parts.nft_chains, sets: parts.nft_sets, marker: null }, 'other', 'tf_info'), null);
+  const other = parseNftSummary({ chains: parts.nft_chains, sets: parts.nft_sets, marker: null }, 'tf', 'tf_info')!;
+  assert.deepEqual(other.comments, [], 'no marker chain read, no marker');
 });

@@ -42,6 +42,7 @@ export interface NftRuleset {
 }
 
 export const MARKER_PREFIX = 'tf-datapath v1 ';
+export const MARKER_CHAIN = 'tf_info';
 const JHASH_SEED = '0x7466';
 
 const BASE: Record<string, NftBaseChain> = {
@@ -179,7 +180,7 @@ export function buildRuleset(state: NodeState, own: Ownership): NftRuleset {
     ...[...policyChains.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, rules]) => ({ name, rules })),
   ];
   const hash = shortHash(JSON.stringify({ chains, sets }), 16);
-  chains.push({ name: 'tf_info', rules: [`return comment ${quote(MARKER_PREFIX + hash)}`] });
+  chains.push({ name: MARKER_CHAIN, rules: [`return comment ${quote(MARKER_PREFIX + hash)}`] });
   return { table: own.nftTable, chains, sets, hash };
 }
 
@@ -206,14 +207,17 @@ function baseDiffers(want: NftBaseChain | undefined, have: KNftChain): boolean {
   return have.type !== want.type || have.hook !== want.hook || have.prio !== want.prio;
 }
 
-/** True when the kernel's table carries this ruleset's marker and has exactly its chains, rule counts and sets. */
+/**
+ * True when the kernel's table carries this ruleset's marker and has exactly its chains, sets and set sizes,
+ * and the same number of rules in every chain whose rules were read.
+ */
 export function rulesetInSync(rs: NftRuleset, have: KNftTable | null): boolean {
   if (!have) return false;
   if (!have.comments.includes(MARKER_PREFIX + rs.hash)) return false;
   if (have.chains.size !== rs.chains.length || have.sets.size !== rs.sets.length) return false;
   for (const c of rs.chains) {
     const h = have.chains.get(c.name);
-    if (!h || h.rules !== c.rules.length || baseDiffers(c.base, h)) return false;
+    if (!h || (h.rules !== undefined && h.rules !== c.rules.length) || baseDiffers(c.base, h)) return false;
   }
   for (const s of rs.sets) {
     const h = have.sets.get(s.name);

@@ -55,21 +55,43 @@ test('DEL reads, then deletes the tap and exactly its rules in the owned range; 
   assert.equal(foreign.calls.length, 0);
 });
 
-test('ADD retries once after removing a leftover, and rolls back when the pod side fails', async () => {
-  let hostAttempts = 0;
-  const retry = ctxWith((argv, input) => {
+test('ADD chains both batches in one process, retries once after removing a leftover, rolls back a failed pod side', async () => {
+  const ok = ctxWith(() => undefined);
+  await addPodInterface(ok.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450);
+  assert.equal(ok.calls.length, 1);
+  const script = ok.calls[0].argv[ok.calls[0].argv.length - 1];
+  assert.deepEqual(ok.calls[0].argv.slice(0, 4), ['nsenter', '--net=/run/netns/node1', 'sh', '-c']);
+  assert.equal(
+    script,
+    [
+      "ip -batch - <<'TF_BATCH_0' || exit 10",
+      ...podHostLines(F, 1001, 1450, own),
+      'TF_BATCH_0',
+      "nsenter --net='/var/run/netns/cni-1' ip -batch - <<'TF_BATCH_1' || exit 11",
+      'link set dev lo up',
+      'addr add 10.47.255.252/12 dev eth0 noprefixroute',
+      'link set dev eth0 up',
+      'route add 10.47.255.254/32 dev eth0 scope link',
+      'route add default via 10.47.255.254 dev eth0',
+      'neigh replace 10.47.255.254 lladdr 00:00:5e:00:01:00 dev eth0 nud permanent',
+      'TF_BATCH_1',
+    ].join('\n'),
+  );
+
+  let attempts = 0;
+  const isChain = (argv: readonly string[]) => argv.some((a) => a.includes('TF_BATCH_0'));
+  const retry = ctxWith((argv) => {
+    if (isChain(argv)) return ++attempts === 1 ? { code: 10, stderr: 'RTNETLINK answers: File exists\nCommand failed -:5\n' } : undefined;
     if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
-    if (input?.startsWith('link add') && ++hostAttempts === 1) return { code: 2, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' };
     return undefined;
   });
   const res = await addPodInterface(retry.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450);
   assert.equal(res.replacedStale, true);
-  assert.deepEqual(retry.calls.map(program), ['ip -batch -', 'sh', 'ip -force -batch -', 'ip -batch -', 'ip -batch -']);
-  assert.deepEqual(retry.calls[4].argv.slice(0, 2), ['nsenter', '--net=/var/run/netns/cni-1'], 'pod side runs in the pod namespace');
+  assert.deepEqual(retry.calls.map((c) => (isChain(c.argv) ? 'chain' : program(c))), ['chain', 'sh', 'ip -force -batch -', 'chain']);
 
-  const podFails = ctxWith((argv, input) => {
+  const podFails = ctxWith((argv) => {
+    if (isChain(argv)) return { code: 11, stderr: 'RTNETLINK answers: File exists\nCommand failed -:5\n' };
     if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
-    if (input?.startsWith('link set dev lo up')) return { code: 1, stderr: 'RTNETLINK answers: File exists\nCommand failed -:5\n' };
     return undefined;
   });
   await assert.rejects(addPodInterface(podFails.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450), (e: { code: string; message: string }) => {
@@ -77,8 +99,15 @@ test('ADD retries once after removing a leftover, and rolls back when the pod si
     assert.match(e.message, /route add default via 10\.47\.255\.254/);
     return true;
   });
-  assert.deepEqual(podFails.calls.map(program), ['ip -batch -', 'ip -batch -', 'sh', 'ip -force -batch -']);
-  assert.match(podFails.calls[3].input!, /^link del dev tap0123\n/);
+  assert.deepEqual(podFails.calls.map((c) => (isChain(c.argv) ? 'chain' : program(c))), ['chain', 'sh', 'ip -force -batch -']);
+  assert.match(podFails.calls[2].input!, /^link del dev tap0123\n/);
+
+  const fresh = ctxWith((argv) => (isChain(argv) ? { code: 10, stderr: 'Error: bad\nCommand failed -:1\n' } : argv.includes('sh') ? { stdout: sectionsOutput({ link: null, rules: '[]' }) } : undefined));
+  await assert.rejects(addPodInterface(fresh.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_APPLY_FAILED' });
+  assert.equal(fresh.calls.length, 2, 'nothing to remove: no retry');
+
+  const crashed = ctxWith((argv) => (isChain(argv) ? { code: 1, stderr: 'sh: nsenter: not found' } : undefined));
+  await assert.rejects(addPodInterface(crashed.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_COMMAND_FAILED' });
 
   const missing: PodContext = { ...retry.ctx, netnsExists: () => false };
   await assert.rejects(addPodInterface(missing, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_NETNS_MISSING' });

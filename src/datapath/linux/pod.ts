@@ -1,10 +1,11 @@
 // Pod interface plumbing for CNI ADD / DEL / CHECK: a veth whose peer is born inside the pod namespace
 // under CNI_IFNAME, addresses, routes and static neighbours on both sides, and the VRF's policy rules for
-// the tap. ADD is one `ip -batch` in the node namespace and one in the pod namespace; DEL reads, then
+// the tap. ADD is one `ip -batch` in the node namespace and one in the pod namespace, chained in one process
+// start; DEL reads, then
 // deletes exactly what exists (idempotent); CHECK reads both sides and lists every difference.
 import { GATEWAY_MAC, type LocalInterface, type Vrf } from '../model.js';
 import { DatapathPreconditionError } from '../errors.js';
-import { readSections, runBatch, type CommandRunner } from './exec.js';
+import { readSections, runBatch, runBatchChain, type CommandRunner } from './exec.js';
 import { linkSetLine, neighReplaceLine, netnsPath, podSideLines, ruleSelector, tapAddLine } from './ip-lines.js';
 import { parseLinks, parseNeighbours, parseRoutes, parseRules, type KRule } from './kernel-state.js';
 import { rulePriorities, type Ownership } from './ownership.js';
@@ -49,22 +50,19 @@ export function podHostLines(f: LocalInterface, table: number, mtu: number, own:
 export async function addPodInterface(ctx: PodContext, f: LocalInterface, vrf: Vrf, mtu: number): Promise<PodAddResult> {
   const path = netnsPath(f.netns);
   if (!ctx.netnsExists(path)) throw new DatapathPreconditionError('DATAPATH_NETNS_MISSING', `pod network namespace ${path} does not exist`, { netns: f.netns });
-  const host = podHostLines(f, vrf.table, mtu, ctx.own);
+  const chain = [{ lines: podHostLines(f, vrf.table, mtu, ctx.own) }, { netns: path, lines: podSideLines(f) }];
   let replacedStale = false;
-  try {
-    await runBatch(ctx.runner, ctx.netns, 'ip', host, { stopOnError: true });
-  } catch (first) {
+  let failed = await runBatchChain(ctx.runner, ctx.netns, chain);
+  if (failed?.batch === 0) {
     // A leftover of an earlier ADD (tap or rules): remove it and try once more.
     const removed = await deletePodInterface(ctx, { tap: f.tap, ip: f.ip });
-    if (removed.length === 0) throw first;
+    if (removed.length === 0) throw failed.error;
     replacedStale = true;
-    await runBatch(ctx.runner, ctx.netns, 'ip', host, { stopOnError: true });
+    failed = await runBatchChain(ctx.runner, ctx.netns, chain);
   }
-  try {
-    await runBatch(ctx.runner, path, 'ip', podSideLines(f), { stopOnError: true });
-  } catch (err) {
-    await deletePodInterface(ctx, { tap: f.tap, ip: f.ip }).catch(() => []);
-    throw err;
+  if (failed) {
+    if (failed.batch > 0) await deletePodInterface(ctx, { tap: f.tap, ip: f.ip }).catch(() => []);
+    throw failed.error;
   }
   return { tap: f.tap, ifname: f.ifname, mac: f.mac, mtu, gatewayMac: GATEWAY_MAC, replacedStale };
 }

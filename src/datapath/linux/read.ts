@@ -3,10 +3,15 @@
 import { DatapathKernelStateError } from '../errors.js';
 import { NODE_SYSCTLS } from './ip-plan.js';
 import { readSections, type CommandRunner } from './exec.js';
-import { parseFdb, parseLinks, parseNeighbours, parseNftTable, parseRoutes, parseRules, type KernelSnapshot } from './kernel-state.js';
+import { parseFdb, parseLinks, parseNeighbours, parseNftSummary, parseNftTable, parseRoutes, parseRules, type KernelSnapshot } from './kernel-state.js';
+import { MARKER_CHAIN } from './nft-ruleset.js';
 import type { Ownership } from './ownership.js';
 
-export function snapshotCommands(own: Ownership): Record<string, string> {
+/**
+ * The read commands, run in one shell. `fullNft` lists every rule of the nft table (to count them, which
+ * catches rules removed or added by hand); otherwise only tables, chains, sets and the marker chain.
+ */
+export function snapshotCommands(own: Ownership, opts: { fullNft?: boolean } = {}): Record<string, string> {
   const sysKeys = Object.keys(NODE_SYSCTLS)
     .map((k) => `/proc/sys/${k.replace(/\./g, '/')}`)
     .join(' ');
@@ -17,15 +22,23 @@ export function snapshotCommands(own: Ownership): Record<string, string> {
     rules: 'ip -4 -j rule show',
     neigh: 'ip -4 -j neigh show',
     fdb: 'bridge -j fdb show',
-    nft: `nft -j list table ip ${own.nftTable}`,
-    sysctl: `for f in ${sysKeys} ${devGlob}; do [ -e "$f" ] && printf '%s=%s\\n' "$f" "$(cat "$f")"; done; true`,
+    ...(opts.fullNft
+      ? { nft: `nft -j list table ip ${own.nftTable}` }
+      : {
+          nft_chains: 'nft -j list chains ip',
+          nft_sets: 'nft -j list sets ip',
+          nft_marker: `nft -j list chain ip ${own.nftTable} ${MARKER_CHAIN}`,
+        }),
+    // One grep for every file ("path:value"); -s: globs that match nothing are not errors.
+    sysctl: `grep -sH . ${sysKeys} ${devGlob}; true`,
   };
 }
 
+/** `grep -H . /proc/sys/…` output → dotted sysctl key → value. */
 export function parseSysctl(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
+    const eq = line.indexOf(':');
     if (!line.startsWith('/proc/sys/') || eq < 0) continue;
     out.set(line.slice('/proc/sys/'.length, eq).replace(/\//g, '.'), line.slice(eq + 1).trim());
   }
@@ -43,12 +56,20 @@ export function parseSnapshot(s: Readonly<Record<string, string | null>>, own: O
     rules: parseRules(s.rules!),
     neighbours: parseNeighbours(s.neigh!),
     fdb: parseFdb(s.fdb!),
-    nft: s.nft === null || s.nft === undefined ? null : parseNftTable(s.nft, own.nftTable),
+    nft: parseNft(s, own),
     sysctl: parseSysctl(s.sysctl ?? ''),
   };
 }
 
-export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership): Promise<KernelSnapshot> {
-  const s = await readSections(runner, netns, snapshotCommands(own));
+function parseNft(s: Readonly<Record<string, string | null>>, own: Ownership): KnftOrNull {
+  if ('nft' in s) return s.nft === null || s.nft === undefined ? null : parseNftTable(s.nft, own.nftTable);
+  if (s.nft_chains === null || s.nft_chains === undefined || s.nft_sets === null || s.nft_sets === undefined) return null;
+  return parseNftSummary({ chains: s.nft_chains, sets: s.nft_sets, marker: s.nft_marker ?? null }, own.nftTable, MARKER_CHAIN);
+}
+
+type KnftOrNull = KernelSnapshot['nft'];
+
+export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership, opts: { fullNft?: boolean } = {}): Promise<KernelSnapshot> {
+  const s = await readSections(runner, netns, snapshotCommands(own, opts));
   return parseSnapshot(s, own, netns ?? 'the current namespace');
 }

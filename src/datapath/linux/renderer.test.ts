@@ -45,6 +45,18 @@ test('already in sync: one read, no other command', async () => {
   assert.deepEqual(r.lastState, loadState());
 });
 
+test('the first render counts every nft rule, later ones read the marker, chains and sets; verify forces a full read', async () => {
+  const { r, calls } = renderer(synced);
+  await r.render(loadState());
+  await r.render(loadState());
+  await r.render(loadState(), { verify: true });
+  const scripts = calls.map((c) => c.argv[c.argv.length - 1]);
+  assert.match(scripts[0], /nft -j list table ip tf/);
+  assert.doesNotMatch(scripts[1], /nft -j list table ip tf/);
+  assert.match(scripts[1], /nft -j list chains ip/);
+  assert.match(scripts[2], /nft -j list table ip tf/);
+});
+
 test('from a fresh namespace: sysctl first, then ip ∥ nft, then bridge ∥ pod sides', async () => {
   const { r, calls } = renderer(fresh);
   const rep = await r.render(loadState());
@@ -83,6 +95,7 @@ test('clean-up deletes the nft table and owned objects, never sysctls', async ()
   assert.equal(rep.plan.nft, 'delete table ip tf\n');
   assert.deepEqual(rep.plan.ip.sysctl, []);
   assert.deepEqual(calls.map(program).sort(), ['ip -force -batch -', 'nft -f -', 'sh']);
+  assert.match(calls[0].argv[calls[0].argv.length - 1], /nft -j list table ip tf/, 'clean-up reads the whole table (an empty table counts too)');
   const { r: r2, calls: c2 } = renderer(fresh);
   assert.equal((await r2.cleanup()).inSync, true);
   assert.deepEqual(c2.map(program), ['sh']);
@@ -104,7 +117,7 @@ test('operations run one at a time', async () => {
   assert.equal(maxActive, 1);
 });
 
-test('ADD checks the node sysctls once, then takes two batches', async () => {
+test('ADD checks the node sysctls once, then takes one process per pod', async () => {
   const { r, calls } = renderer(synced, (argv) => (argv.includes('-n') && argv.includes('sysctl') ? { stdout: '1\n0\n0\n0\n' } : undefined));
   const st = loadState();
   await r.addPod(st.interfaces[0], st.vrfs[0]);
@@ -112,10 +125,8 @@ test('ADD checks the node sysctls once, then takes two batches', async () => {
   assert.deepEqual(calls.map(program), [
     'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.default.rp_filter net.ipv4.fib_multipath_hash_policy',
     'sysctl -q -w net.ipv4.fib_multipath_hash_policy=1',
-    'ip -batch -',
-    'ip -batch -',
-    'ip -batch -',
-    'ip -batch -',
+    'sh',
+    'sh',
   ]);
-  assert.match(calls[2].input!, /mtu 1450 type veth/, 'MTU defaults to 1500 − 50 before any render');
+  assert.match(calls[2].argv[calls[2].argv.length - 1], /mtu 1450 type veth/, 'MTU defaults to 1500 − 50 before any render');
 });
