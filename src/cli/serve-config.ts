@@ -56,8 +56,8 @@ const command: CommandModule = {
       console.error(`tfctl serve config: ${errorMessage(err)}`);
       return 1;
     }
-    console.log(`tfctl serve config: listening on ${api.url} (store ${api.store.description}, revision ${api.service.mirror.revision})`);
-    await new Promise<void>((resolve) => {
+    // Signal handlers first: whoever reads the "listening" line may stop us right away.
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -66,6 +66,8 @@ const command: CommandModule = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    console.log(`tfctl serve config: listening on ${api.url} (store ${api.store.description}, revision ${api.service.mirror.revision})`);
+    await stopped;
     await api.close();
     return 0;
   },

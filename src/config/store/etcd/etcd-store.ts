@@ -31,6 +31,13 @@ export interface EtcdStoreOptions {
 
 export const REV_KEY = '~rev';
 
+/** Ends a gRPC watch call for good: end() only half-closes it and keeps the channel (and process) alive. */
+function cancelStream(stream: { end(): void } | undefined): void {
+  if (!stream) return;
+  stream.end();
+  (stream as { cancel?: () => void }).cancel?.();
+}
+
 function isCompaction(err: unknown): boolean {
   return /compacted/i.test(String((err as Error)?.message ?? err));
 }
@@ -161,13 +168,13 @@ export class EtcdStore implements KvStore {
     const fail = (err: Error): void => {
       if (closed) return;
       closed = true;
-      stream?.end();
+      cancelStream(stream);
       cb.onError(err);
     };
     const handle = {
       end: () => {
         closed = true;
-        stream?.end();
+        cancelStream(stream);
       },
     };
     this.#streams.add(handle);
@@ -190,7 +197,7 @@ export class EtcdStore implements KvStore {
         return;
       }
       if (closed) {
-        stream.end();
+        cancelStream(stream);
         return;
       }
       stream.on('data', (res: IWatchResponse) => {
@@ -214,6 +221,7 @@ export class EtcdStore implements KvStore {
         for (const b of batches) if (!closed) cb.onBatch(b);
       });
       stream.on('error', (err: Error) => fail(new StoreUnavailableError(`etcd watch stream failed: ${err.message}`, err)));
+      // A cancelled call reports CANCELLED; closing is not a failure.
       stream.on('end', () => fail(new StoreUnavailableError('etcd watch stream ended')));
       stream.write({
         create_request: { key: this.#k(prefix), range_end: this.#end(prefix), start_revision: fromRevision + 1, prev_kv: true },
