@@ -423,13 +423,22 @@ export class Peer {
     const sent = this.#adjOutOf(f);
     const pool = this.#ctx.pool;
     const sources = this.#ctx.sources;
+    // Exportability depends only on (source, attribute set): decide once per pair in this batch.
+    const memo = new Map<number, boolean>();
     for (const d of ids) {
       const src = t.bestSourceAt(d);
       // Most destinations are not for this peer (no path, or the peer's own): decide without allocating.
       let exportable = src >= 0 && src !== this.source.id;
       if (exportable) {
-        const attrs = pool.get(t.bestAttrIdAt(d)).attrs;
-        exportable = mayExport(sources.get(src), attrs, target) && this.#wanted(f, attrs);
+        const attrId = t.bestAttrIdAt(d);
+        const k = src * 0x200000 + attrId;
+        const known = attrId < 0x200000 ? memo.get(k) : undefined;
+        if (known !== undefined) exportable = known;
+        else {
+          const attrs = pool.get(attrId).attrs;
+          exportable = mayExport(sources.get(src), attrs, target) && this.#wanted(f, attrs);
+          if (attrId < 0x200000) memo.set(k, exportable);
+        }
       }
       if (exportable) this.#offer(f, t.keyAt(d), t.bestAt(d), target);
       else if (sent.size) {

@@ -90,6 +90,7 @@ test('one source can hold several paths for a destination (path ids)', () => {
   t.upsert(vpn('10.0.0.0/24'), { source: a, pathId: 2, attrs: attrs({ nextHop: '192.0.2.11' }) });
   assert.equal(t.get(vpn('10.0.0.0/24'))!.paths.length, 2);
   assert.equal(t.countBySource(a), 2);
+  assert.deepEqual([...t.pathsOf(a)].map((x) => x.path.pathId).sort(), [1, 2]);
   t.withdraw(vpn('10.0.0.0/24'), a, 1);
   assert.equal(t.get(vpn('10.0.0.0/24'))!.paths[0].pathId, 2);
 });

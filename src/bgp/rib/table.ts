@@ -578,6 +578,13 @@ export class RouteTable {
     };
   }
 
+  /** The paths of one source (its Adj-RIB-In in this table), with their destinations' keys. */
+  *pathsOf(source: number): IterableIterator<{ readonly key: RouteKey; readonly path: Path }> {
+    for (let p = 0; p < this.#pTop; p++) {
+      if (this.#pDest[p] !== 0 && this.#pSource[p] === source) yield { key: keyString(this.#index.key(this.#pDest[p] - 1)), path: this.#path(p) };
+    }
+  }
+
   /** Every destination with its paths. */
   *routes(): IterableIterator<Route> {
     for (let d = 0; d < this.#index.idLimit; d++) if (this.#index.isLive(d) && this.#head[d] !== 0) yield this.#route(d);

@@ -299,6 +299,8 @@ export function decodeAttributes(b: Uint8Array, start: number, end: number, opts
     if (!m.aggregator || m.aggregator.asn === AS_TRANS) m.asPath = mergeAs4Path(m.asPath, as4Path);
   }
   if (as4Agg && m.aggregator && m.aggregator.asn === AS_TRANS) m.aggregator = as4Agg;
+  // Unknown attributes in type-code order, as they are sent on (RFC 4271 §5): one canonical form per set.
+  m.unknown?.sort((x, y) => x.code - y.code);
   const attrs: PathAttributes = { ...m, origin: m.origin ?? 'incomplete', asPath: m.asPath ?? [] };
   return { attrs, discarded, withdraw };
 }

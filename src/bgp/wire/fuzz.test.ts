@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { decodeMessage, frameLength } from './message.js';
+import { decodeMessage, encodeMessage, frameLength, type Message } from './message.js';
 import { scanUpdate, UpdateScan, attributeKey, updateAttributes } from './update.js';
 import { SEEDS as BASE_SEEDS, mutate, mutation } from './fuzz-corpus.js';
 import { NlriScratch, scanNlri } from './nlri.js';
@@ -42,13 +42,41 @@ function fastPath(b: Uint8Array, as4: boolean): void {
   if (s.unreachFamily) walk(s.unreachFamily, s.unreachStart, s.unreachEnd, true);
 }
 
+/**
+ * A message that decodes cleanly must encode back to one that decodes to the same thing: catches values the
+ * decoder made up (NaN, undefined) where it read past what it should.
+ */
+function roundTrip(m: Message, as4: boolean, hex: string): void {
+  if (m.type === 'open') {
+    const again = decodeMessage(encodeMessage(m, { as4 }), { as4 });
+    assert.ok(again.ok, `OPEN does not re-encode: ${hex}`);
+    assert.deepEqual(again.message, m, `OPEN round trip differs: ${hex}`);
+    return;
+  }
+  if (m.type !== 'update' || m.treatAsWithdraw || m.discarded.length || m.unsupported.length || m.inetNextHop !== undefined) return;
+  const fams = new Set(m.announced.map((x) => x.nlri.family));
+  const mpWithdrawn = new Set(m.withdrawn.filter((n) => n.family !== 'inet').map((n) => n.family));
+  if (fams.size > 1 || mpWithdrawn.size > 1 || (m.announced.length === 0 && m.attrs) || m.endOfRib) return;
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeMessage({ type: 'update', withdrawn: m.withdrawn, announced: m.announced, ...(m.attrs ? { attrs: m.attrs } : {}) }, { as4 });
+  } catch (err) {
+    assert.fail(`decoded UPDATE does not re-encode (${String(err)}): ${hex}`);
+  }
+  const again = decodeMessage(bytes, { as4 });
+  assert.ok(again.ok && again.message.type === 'update', `re-encoded UPDATE does not decode: ${hex}`);
+  assert.deepEqual(again.message.announced, m.announced, `announced routes differ after a round trip: ${hex}`);
+  assert.deepEqual(again.message.attrs, m.attrs, `attributes differ after a round trip: ${hex}`);
+  assert.deepEqual(new Set(again.message.withdrawn.map((n) => JSON.stringify(n))), new Set(m.withdrawn.map((n) => JSON.stringify(n))), `withdrawn routes differ: ${hex}`);
+}
+
 function check(b: Uint8Array): void {
   for (const as4 of [true, false]) {
     const r = decodeMessage(b, { as4 });
     if (!r.ok) {
       assert.ok(r.error instanceof BgpError);
       assert.notEqual(r.error.code, 'BGP_DECODE_FAILED', `decoder fault on ${Buffer.from(b).toString('hex')}: ${r.error.message}`);
-    }
+    } else roundTrip(r.message, as4, Buffer.from(b).toString('hex'));
     try {
       fastPath(b, as4);
     } catch (err) {

@@ -88,7 +88,7 @@ test('EVPN type 2 and type 5 round-trip with their labels', () => {
   const t2v6: Nlri = { ...t2, ip: 'fd00::5' };
   const w2v6 = encodeNlri(t2v6, [1, 2]);
   assert.equal(w2v6.length, 2 + 33 + 16 + 3);
-  assert.deepEqual(decodeNlri('e-vpn', w2v6, 0, w2v6.length), { nlri: t2v6, labels: [1, 2], next: w2v6.length });
+  assert.deepEqual(decodeNlri('e-vpn', w2v6, 0, w2v6.length), { nlri: t2v6, labels: [1, 2], next: w2v6.length, skip: false });
   const t5: Nlri = { family: 'e-vpn', routeType: 5, rd: '64512:9', esi: '00000000000000000000', ethTag: 0, prefix: '10.2.0.0/16', gateway: '0.0.0.0' };
   const w5 = encodeNlri(t5, [9]);
   assert.equal(w5[1], 34);
@@ -113,4 +113,12 @@ test('IPv4 unicast keys are the wire form with host bits cleared', () => {
   assert.equal(toHex(s.key.subarray(0, s.keyLen)), '140a01f0');
   assert.deepEqual(nlriFromKey('inet', s.key.slice(0, s.keyLen)), { family: 'inet', prefix: '10.1.240.0/20' });
   assert.deepEqual(decodeNlri('inet', Uint8Array.of(0), 0, 1).nlri, { family: 'inet', prefix: '0.0.0.0/0' });
+});
+
+test('RTC prefix lengths 1..31 are framed but marked unusable (RFC 4684 §4)', () => {
+  const s = new NlriScratch();
+  const b = Uint8Array.of(17, 0, 0, 1);
+  assert.equal(scanNlri('route-target', b, 0, b.length, s, false), 4);
+  assert.equal(s.skip, true);
+  assert.equal(decodeNlri('route-target', b, 0, b.length).skip, true);
 });

@@ -185,8 +185,12 @@ export function scanNlri(family: Family, b: Uint8Array, off: number, end: number
   switch (family) {
     case 'inet':
       return scanPrefix(b, off, end, s, 32);
-    case 'route-target':
-      return scanPrefix(b, off, end, s, 96);
+    case 'route-target': {
+      // RFC 4684 §4: length 0 (default) or 32..96; anything between is framed but not a usable route.
+      const next = scanPrefix(b, off, end, s, 96);
+      if (s.key[0] > 0 && s.key[0] < 32) return skip(s);
+      return next;
+    }
     case 'inet-vpn':
       return scanVpn(b, off, end, s, withdraw);
     case 'e-vpn':
@@ -322,22 +326,28 @@ function encodeEvpn(nlri: EvpnNlri, labels: readonly number[]): Uint8Array {
   return Uint8Array.from([type, parts.length, ...parts]);
 }
 
-/** Decodes one NLRI at b[off]; returns the object, its labels and the next offset. */
-export function decodeNlri(family: Family, b: Uint8Array, off: number, end: number, withdraw = false): LabeledNlri & { next: number } {
+/**
+ * Decodes one NLRI at b[off]; returns the object, its labels and the next offset. `skip` marks an NLRI that
+ * is well framed but unusable (RTC length 1..31, malformed EVPN body): receivers ignore it.
+ */
+export function decodeNlri(family: Family, b: Uint8Array, off: number, end: number, withdraw = false): LabeledNlri & { next: number; skip: boolean } {
   const s = new NlriScratch();
   const next = scanNlri(family, b, off, end, s, withdraw);
+  if (s.skip) {
+    return { nlri: family === 'e-vpn' ? { family, routeType: b[off], body: toHex(b, off + 2, next) } : nlriFromKey(family, Uint8Array.of(0)), labels: [], next, skip: true };
+  }
   const key = s.key.subarray(0, s.keyLen);
   switch (family) {
     case 'inet':
     case 'route-target':
-      return { nlri: nlriFromKey(family, key), labels: [], next };
+      return { nlri: nlriFromKey(family, key), labels: [], next, skip: false };
     case 'inet-vpn': {
       const labels: number[] = [];
       if (!withdraw) for (let i = 0; i < s.labelCount; i++) labels.push(((b[off + 1 + 3 * i] << 16) | (b[off + 2 + 3 * i] << 8) | b[off + 3 + 3 * i]) >>> 4);
-      return { nlri: nlriFromKey(family, key), labels, next };
+      return { nlri: nlriFromKey(family, key), labels, next, skip: false };
     }
     case 'e-vpn':
-      return { ...decodeEvpn(b, off), next };
+      return { ...decodeEvpn(b, off), next, skip: false };
   }
 }
 

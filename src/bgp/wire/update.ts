@@ -231,7 +231,7 @@ function collect(family: Family, b: Uint8Array, start: number, end: number, with
   let p = start;
   while (p < end) {
     const r = decodeNlri(family, b, p, end, withdraw);
-    out.push({ nlri: r.nlri, labels: r.labels });
+    if (!r.skip) out.push({ nlri: r.nlri, labels: r.labels });
     p = r.next;
   }
   return out;
