@@ -17,9 +17,12 @@ export function normPort(p: PortType | null | undefined): PortType {
 /** A rule's port list; none given means every port. */
 export const ports = (list: PortType[] | null | undefined): PortType[] => (list?.length ? list.map(normPort) : [ANY_PORT]);
 
-/** Appends unless an identical rule is already there. */
+/**
+ * Appends unless a rule with the same match condition is already there (the earlier one decides
+ * every packet the later one would match, so the later one could never apply).
+ */
 export function pushUnique(out: AclRuleType[], seen: Set<string>, rule: AclRuleType): void {
-  const k = JSON.stringify(rule);
+  const k = canonical(rule.match_condition);
   if (seen.has(k)) return;
   seen.add(k);
   out.push(rule);

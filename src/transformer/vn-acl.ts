@@ -3,7 +3,8 @@
 // sequence, rule sequence; deny rules included), then pass within the network, then for every
 // policy-derived rule a deny between the same networks on any protocol and port (so a rule that
 // passes some ports between two networks blocks the others), then pass any → any (reachability
-// between unconnected networks is already prevented by routing). A network without policies has
+// between unconnected networks is already prevented by routing). A rule whose match condition
+// repeats an earlier rule's is left out (it could never apply). A network without policies has
 // no ACL. Protocol names become numbers, `local` the network's fq_name, policy addresses the
 // networks attached to that policy, missing or -1 ports 0-65535.
 import type { AclEntriesType, AclRuleType, AddressType, VirtualNetwork } from '../vnc/schema.js';
