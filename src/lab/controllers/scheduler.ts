@@ -82,8 +82,12 @@ export interface SchedulerDeps {
 export class Scheduler {
   readonly queue: ReconcileQueue<string>;
   readonly #d: SchedulerDeps;
-  /** pod key → node, for bindings not yet seen by the pod informer */
-  readonly #assumed = new Map<string, { node: string; owner: string | undefined }>();
+  /** pod key → where it is placed (bound, or assumed while its binding is in flight) */
+  readonly #placed = new Map<string, { node: string; owner: string | undefined }>();
+  /** pods per node, and per owner per node, kept in step with #placed */
+  readonly #total = new Map<string, number>();
+  readonly #byOwner = new Map<string, Map<string, number>>();
+  readonly #assumed = new Set<string>();
 
   constructor(d: SchedulerDeps) {
     this.#d = d;
@@ -91,7 +95,10 @@ export class Scheduler {
     d.pods.on({
       add: (p) => this.#onPod(p),
       update: (p) => this.#onPod(p),
-      delete: (p) => this.#assumed.delete(keyOf(p)),
+      delete: (p) => {
+        this.#assumed.delete(keyOf(p));
+        this.#place(keyOf(p), undefined);
+      },
     });
     d.nodes.on({
       add: () => this.#requeuePending(),
@@ -106,9 +113,37 @@ export class Scheduler {
     return podNode(p) === '' && !p.metadata.deletionTimestamp && !podTerminal(p) && (spec.schedulerName ?? 'default-scheduler') === 'default-scheduler';
   }
 
+  #place(key: string, where: { node: string; owner: string | undefined } | undefined): void {
+    const old = this.#placed.get(key);
+    if (old?.node === where?.node && old?.owner === where?.owner) return;
+    const bump = (w: { node: string; owner: string | undefined }, by: number): void => {
+      this.#total.set(w.node, (this.#total.get(w.node) ?? 0) + by);
+      if (w.owner === undefined) return;
+      let m = this.#byOwner.get(w.owner);
+      if (!m) this.#byOwner.set(w.owner, (m = new Map<string, number>()));
+      m.set(w.node, (m.get(w.node) ?? 0) + by);
+      if (by < 0 && m.get(w.node) === 0) {
+        m.delete(w.node);
+        if (m.size === 0) this.#byOwner.delete(w.owner);
+      }
+    };
+    if (old) bump(old, -1);
+    if (where) {
+      bump(where, 1);
+      this.#placed.set(key, where);
+    } else this.#placed.delete(key);
+  }
+
   #onPod(p: KubeObject): void {
-    if (podNode(p) !== '') this.#assumed.delete(keyOf(p));
-    else if (this.#pending(p)) this.queue.enqueue(keyOf(p));
+    const key = keyOf(p);
+    const node = podNode(p);
+    if (node !== '') {
+      this.#assumed.delete(key);
+      this.#place(key, podTerminal(p) ? undefined : { node, owner: controllerRef(p)?.uid });
+    } else if (!this.#assumed.has(key)) {
+      this.#place(key, undefined);
+      if (this.#pending(p)) this.queue.enqueue(key);
+    }
   }
 
   #requeuePending(): void {
@@ -116,18 +151,7 @@ export class Scheduler {
   }
 
   #placement(owner: string | undefined): Placement {
-    const total = new Map<string, number>();
-    const sameOwner = new Map<string, number>();
-    const count = (node: string, o: string | undefined): void => {
-      total.set(node, (total.get(node) ?? 0) + 1);
-      if (owner !== undefined && o === owner) sameOwner.set(node, (sameOwner.get(node) ?? 0) + 1);
-    };
-    for (const p of this.#d.pods.list()) {
-      const node = podNode(p);
-      if (node !== '' && !podTerminal(p)) count(node, controllerRef(p)?.uid);
-    }
-    for (const a of this.#assumed.values()) count(a.node, a.owner);
-    return { total, sameOwner };
+    return { total: this.#total, sameOwner: (owner !== undefined ? this.#byOwner.get(owner) : undefined) ?? new Map<string, number>() };
   }
 
   async reconcile(key: string): Promise<void> {
@@ -148,11 +172,12 @@ export class Scheduler {
       }
       return;
     }
-    this.#assumed.set(key, { node: choice.node, owner });
+    this.#assumed.add(key);
+    this.#place(key, { node: choice.node, owner });
     try {
       await this.#d.client.bind(namespace ?? 'default', name, choice.node, pod.metadata.uid);
     } catch (err) {
-      this.#assumed.delete(key);
+      if (this.#assumed.delete(key)) this.#place(key, undefined);
       if (isNotFound(err) || isConflict(err)) return;
       throw err;
     }

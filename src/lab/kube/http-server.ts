@@ -41,9 +41,9 @@ export interface KubeHttpHandler {
   readonly openWatches: number;
 }
 
-function send(res: ServerResponse, code: number, body: unknown, format: ResponseFormat | { kind: 'json' } = { kind: 'json' }, contentType?: string): void {
+function send(res: ServerResponse, code: number, body: unknown, format: ResponseFormat | { kind: 'json' } = { kind: 'json' }, contentType?: string, json?: (o: KubeObject) => string): void {
   const yaml = format.kind === 'yaml';
-  const text = yaml ? toYaml(body) : JSON.stringify(body);
+  const text = yaml ? toYaml(body) : json && isObject(body) && Object.isFrozen(body) ? json(body as KubeObject) : JSON.stringify(body);
   res.writeHead(code, { 'content-type': contentType ?? (yaml ? 'application/yaml' : 'application/json'), 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
   res.end(text);
 }
@@ -247,8 +247,8 @@ export function createKubeHttpHandler(opts: KubeHttpOptions): KubeHttpHandler {
         }
         if (name !== undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
         const body = await readObjectBody(req);
-        const r = registry.create(info, ns, body, { dryRun: dry });
-        send(res, r.code, formatObject(info, r.object, format, q), format);
+        const r = registry.create(info, ns, body, { dryRun: dry, bodyOwned: true });
+        send(res, r.code, formatObject(info, r.object, format, q), format, undefined, objectJson);
         return 'create';
       }
       case 'PUT': {
@@ -259,7 +259,7 @@ export function createKubeHttpHandler(opts: KubeHttpOptions): KubeHttpHandler {
         } else if (subresource === 'finalize') {
           send(res, 200, registry.finalizeNamespace(info, name, body, { dryRun: dry }).object, format);
         } else {
-          const r = registry.update(info, ns, name, body, { dryRun: dry, subresource: subresource === 'status' ? 'status' : undefined });
+          const r = registry.update(info, ns, name, body, { dryRun: dry, bodyOwned: true, subresource: subresource === 'status' ? 'status' : undefined });
           send(res, r.code, formatObject(info, r.object, format, q), format);
         }
         return 'update';

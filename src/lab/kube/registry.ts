@@ -58,6 +58,8 @@ export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** the body was decoded for this call alone (HTTP): the registry may change it instead of copying */
+  bodyOwned?: boolean;
 }
 
 export interface ListOptions {
@@ -201,9 +203,9 @@ export class Registry {
     return body;
   }
 
-  #checkBody(info: ResourceInfo, body: unknown): KubeObject {
+  #checkBody(info: ResourceInfo, body: unknown, owned = false): KubeObject {
     if (!isObject(body)) throw badRequest(`the body of the request must be a ${info.kind} object`);
-    const obj = clone(body) as KubeObject;
+    const obj = (owned ? body : clone(body)) as KubeObject;
     if (obj.kind !== undefined && obj.kind !== info.kind) throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(info)}) or the kind ${String(obj.kind)} does not match ${info.kind}`);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(info)) throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(info)})`);
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
@@ -312,7 +314,7 @@ export class Registry {
   // ---- writes ----
 
   create(info: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult {
-    const obj = this.#checkBody(info, body);
+    const obj = this.#checkBody(info, body, opts.bodyOwned);
     const meta = obj.metadata;
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') throw badRequest('resourceVersion should not be set on objects to be created');
     this.#checkNamespace(info, ns, obj, 'create');
@@ -350,7 +352,7 @@ export class Registry {
   }
 
   update(info: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): WriteResult {
-    const obj = this.#checkBody(info, body);
+    const obj = this.#checkBody(info, body, opts.bodyOwned);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     obj.metadata.name = name;
     this.#checkNamespace(info, ns, obj, 'update');
