@@ -363,6 +363,15 @@ export class Mirror {
     return p;
   }
 
+  /**
+   * Seeds the parsed-object cache with the object a write just committed at `revision` (saves
+   * re-parsing what the writer already has). Ignored if the object changed since.
+   */
+  prime(obj: StoredObject, revision: number): void {
+    if (this.#parsed.has(obj.uuid)) return;
+    if (this.objectEntry(obj.uuid)?.modRevision === revision) this.#parsed.set(obj.uuid, obj);
+  }
+
   uuidsOfType(type: string): ReadonlySet<string> {
     return this.#byType.get(type) ?? new Set();
   }

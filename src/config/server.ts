@@ -19,6 +19,7 @@ import { serveFeed } from './feed.js';
 import { parseFilters, selectUuids, type ListQuery } from './list.js';
 import type { StoredObject } from './mirror.js';
 import { render } from './render.js';
+import { RenderCache } from './render-cache.js';
 import { ConfigService, propCollection, requireObject, type PropUpdate } from './service.js';
 import { DEFAULT_STORE_URL, openStore } from './store/open.js';
 import type { KvStore } from './store/types.js';
@@ -107,6 +108,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
   });
 
   const feedOpts = { bookmarkMs: opts.bookmarkMs ?? 5000, maxBufferedBytes: 64 * 1024 * 1024 };
+  const renderCache = new RenderCache(service.mirror);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (opts.adminToken !== undefined && req.headers['x-auth-token'] !== opts.adminToken) {
@@ -118,7 +120,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter((p) => p !== '');
     const reply = (status: number, body: unknown, revision = service.mirror.revision, extra: Record<string, string> = {}): void => {
-      const text = stringifyWire(body);
+      const text = body instanceof Serialized ? body.text : stringifyWire(body);
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-revision': String(revision), ...extra });
       res.end(text);
     };
@@ -293,12 +295,18 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
     type: string,
     q: ListQuery,
     o: { detail: boolean; count: boolean; fields?: string[]; excludeHrefs: boolean },
-  ): Record<string, unknown> {
+  ): Record<string, unknown> | Serialized {
     const rt = findType(type);
     if (!rt) throw new NoIdError(`Resource type '${type}' not found`, 'UNKNOWN_TYPE');
     const key = rt.plural;
     const sel = selectUuids(service.mirror, rt.name, q);
     if (o.count) return { [key]: { count: sel.uuids.length } };
+    if (o.detail && !o.fields) {
+      // The hot path of relisting controllers: cached per-object JSON, concatenated.
+      const parts = sel.uuids.map((u) => `{"${rt.name}":${renderCache.detail(service.mirror.get(u)!, base, o.excludeHrefs)}}`);
+      const marker = sel.marker === undefined ? '' : `,"marker":${JSON.stringify(sel.marker)}`;
+      return new Serialized(`{"${key}":[${parts.join(',')}]${marker}}`);
+    }
     const fields = o.fields ? new Set(o.fields) : undefined;
     const items = sel.uuids.map((u) => {
       const obj = service.mirror.get(u) as StoredObject;
@@ -350,6 +358,11 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
   }
   log.info({ url, store: store.description, revision: service.mirror.revision }, 'config API listening');
   return { url, port, service, store, introspect, close: stop };
+}
+
+/** A response body already serialized to wire JSON. */
+class Serialized {
+  constructor(readonly text: string) {}
 }
 
 function intParam(name: string, v: string): number {

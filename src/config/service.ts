@@ -145,12 +145,14 @@ export class ConfigService {
   async create(type: string, body: unknown, opts: { internal?: boolean } = {}): Promise<WriteResult<StoredObject>> {
     const rt = requireType(type);
     const r = await this.mutate((ctx) => planCreate(ctx, hooksFor, rt.name, body), opts);
+    this.mirror.prime(r.value, r.revision);
     return { value: this.mirror.get(r.value.uuid) ?? r.value, revision: r.revision };
   }
 
   async update(type: string, uuid: string, body: unknown): Promise<WriteResult<StoredObject>> {
     const rt = requireType(type);
     const r = await this.mutate((ctx) => planUpdate(ctx, hooksFor, rt.name, uuid, body));
+    this.mirror.prime(r.value, r.revision);
     return { value: this.mirror.get(uuid) ?? r.value, revision: r.revision };
   }
 

@@ -1,9 +1,10 @@
 // The embedded store engine: one SQLite file (better-sqlite3, WAL). A `kv` table holds the current
 // keys with their create/mod revisions; a `log` table holds every change for the change feed and
-// watch resumption, pruned by compact(). Transactions are synchronous: a txn() call evaluates its
-// compares and applies its writes before it returns, and live watchers see the batch before the
-// returned promise resolves. The file is opened with an exclusive lock: one config API process
-// owns it (use the etcd engine for several processes).
+// watch resumption, pruned by compact(). Group commit: the transactions submitted while the event
+// loop is busy are applied in one SQLite transaction (each still gets its own revision, and each
+// evaluates its compares against the state its predecessors left), then published to watchers in
+// order, then resolved — an acknowledged transaction is always on disk. The file is opened with an
+// exclusive lock: one config API process owns it (use the etcd engine for several processes).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -40,10 +41,42 @@ interface KvRow {
 
 interface LogRow {
   rev: number;
-  key: string;
-  value: string | null;
-  prev: string | null;
-  create_rev: number;
+  events: string;
+}
+
+/**
+ * A log row holds a whole transaction as length-prefixed text (no JSON escaping of the values):
+ * per event `p<createRev>,<keyLen>,<valueLen>:<key><value>` for a put, `d0,<keyLen>,<prevLen>:<key><prev>`
+ * for a delete (lengths in UTF-16 code units).
+ */
+function encodeLog(events: readonly KvEvent[]): string {
+  let out = '';
+  for (const e of events) {
+    const v = (e.type === 'put' ? e.value : e.prevValue) ?? '';
+    out += `${e.type === 'put' ? 'p' : 'd'}${e.createRevision},${e.key.length},${v.length}:${e.key}${v}`;
+  }
+  return out;
+}
+
+function decodeLog(text: string): KvEvent[] {
+  const out: KvEvent[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const kind = text[i];
+    const colon = text.indexOf(':', i);
+    const [cr, kl, vl] = text.slice(i + 1, colon).split(',').map(Number);
+    const key = text.slice(colon + 1, colon + 1 + kl);
+    const value = text.slice(colon + 1 + kl, colon + 1 + kl + vl);
+    i = colon + 1 + kl + vl;
+    out.push(kind === 'p' ? { type: 'put', key, value, createRevision: cr } : { type: 'delete', key, prevValue: value, createRevision: 0 });
+  }
+  return out;
+}
+
+interface Pending {
+  req: TxnRequest;
+  resolve: (r: TxnResult) => void;
+  reject: (err: Error) => void;
 }
 
 interface LiveWatcher {
@@ -61,12 +94,13 @@ export class SqliteStore implements KvStore {
   #revision: number;
   #compacted: number;
   #closed = false;
+  #queue: Pending[] = [];
+  #scheduled = false;
   readonly #st: {
     get: Statement<[string], KvRow>;
-    insert: Statement<[string, string, number, number]>;
-    update: Statement<[string, number, string]>;
+    upsert: Statement<[string, string, number, number], { create_rev: number }>;
     del: Statement<[string]>;
-    log: Statement<[number, number, string, string | null, string | null, number]>;
+    log: Statement<[number, string]>;
     maxMod: Statement<[string, string], { m: number | null }>;
     setMeta: Statement<[string, number]>;
   };
@@ -79,9 +113,11 @@ export class SqliteStore implements KvStore {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('locking_mode = EXCLUSIVE');
       this.#db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.#db.pragma('cache_size = -65536');
+      this.#db.pragma('wal_autocheckpoint = 8000');
       this.#db.exec(`
         CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS log (rev INTEGER NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, value TEXT, prev TEXT, create_rev INTEGER NOT NULL, PRIMARY KEY (rev, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS log (rev INTEGER PRIMARY KEY, events TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
       `);
       // A write takes the exclusive lock now, so a second process fails here rather than later.
@@ -95,10 +131,11 @@ export class SqliteStore implements KvStore {
     this.#compacted = meta('compacted');
     this.#st = {
       get: this.#db.prepare('SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?'),
-      insert: this.#db.prepare('INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)'),
-      update: this.#db.prepare('UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?'),
+      upsert: this.#db.prepare(
+        'INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev RETURNING create_rev',
+      ),
       del: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
-      log: this.#db.prepare('INSERT INTO log (rev, seq, key, value, prev, create_rev) VALUES (?, ?, ?, ?, ?, ?)'),
+      log: this.#db.prepare('INSERT INTO log (rev, events) VALUES (?, ?)'),
       maxMod: this.#db.prepare('SELECT max(mod_rev) AS m FROM kv WHERE key >= ? AND key < ?'),
       setMeta: this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
     };
@@ -143,45 +180,78 @@ export class SqliteStore implements KvStore {
     }
   }
 
-  async txn(req: TxnRequest): Promise<TxnResult> {
-    this.#check();
-    const events: KvEvent[] = [];
-    let rev = 0;
-    const apply = this.#db.transaction((): boolean => {
-      for (const c of req.compares) if (!this.#holds(c)) return false;
-      if (req.puts.size === 0 && req.deletes.size === 0) return true;
-      rev = this.#revision + 1;
-      let seq = 0;
-      for (const [key, value] of req.puts) {
-        const old = this.#st.get.get(key);
-        if (old) this.#st.update.run(value, rev, key);
-        else this.#st.insert.run(key, value, rev, rev);
-        const createRevision = old ? old.create_rev : rev;
-        this.#st.log.run(rev, seq++, key, value, old ? old.value : null, createRevision);
-        events.push({ type: 'put', key, value, prevValue: old?.value, createRevision });
+  txn(req: TxnRequest): Promise<TxnResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(new StoreUnavailableError('SQLite store is closed'));
+        return;
       }
-      for (const key of req.deletes) {
-        if (req.puts.has(key)) continue;
-        const old = this.#st.get.get(key);
-        if (!old) continue;
-        this.#st.del.run(key);
-        this.#st.log.run(rev, seq++, key, null, old.value, 0);
-        events.push({ type: 'delete', key, prevValue: old.value, createRevision: 0 });
+      this.#queue.push({ req, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
       }
-      this.#st.setMeta.run('revision', rev);
-      return true;
     });
-    let ok: boolean;
-    try {
-      ok = apply();
-    } catch (err) {
-      throw new StoreUnavailableError(`SQLite transaction failed: ${(err as Error).message}`, err);
+  }
+
+  /** Applies one queued transaction inside the open SQLite transaction; returns its batch or undefined. */
+  #applyOne(req: TxnRequest, rev: number): KvEvent[] | undefined {
+    for (const c of req.compares) if (!this.#holds(c)) return undefined;
+    const events: KvEvent[] = [];
+    for (const [key, value] of req.puts) {
+      const createRevision = this.#st.upsert.get(key, value, rev, rev)!.create_rev;
+      events.push({ type: 'put', key, value, createRevision });
     }
-    if (!ok) return { succeeded: false, revision: this.#revision };
-    if (rev === 0) return { succeeded: true, revision: this.#revision };
+    for (const key of req.deletes) {
+      if (req.puts.has(key)) continue;
+      const old = this.#st.get.get(key);
+      if (!old) continue;
+      this.#st.del.run(key);
+      events.push({ type: 'delete', key, prevValue: old.value, createRevision: 0 });
+    }
+    if (events.length > 0) this.#st.log.run(rev, encodeLog(events));
+    return events;
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const group = this.#queue;
+    this.#queue = [];
+    if (group.length === 0) return;
+    if (this.#closed) {
+      for (const p of group) p.reject(new StoreUnavailableError('SQLite store is closed'));
+      return;
+    }
+    const start = this.#revision;
+    const outcomes: ({ ok: false } | { ok: true; batch?: KvBatch })[] = [];
+    let rev = start;
+    try {
+      this.#db.transaction(() => {
+        for (const p of group) {
+          const noWrites = p.req.puts.size === 0 && p.req.deletes.size === 0;
+          const events = this.#applyOne(p.req, rev + 1);
+          if (!events) outcomes.push({ ok: false });
+          else if (noWrites || events.length === 0) outcomes.push({ ok: true });
+          else {
+            rev++;
+            outcomes.push({ ok: true, batch: { revision: rev, events } });
+          }
+        }
+        if (rev !== start) this.#st.setMeta.run('revision', rev);
+      })();
+    } catch (err) {
+      const e = new StoreUnavailableError(`SQLite transaction failed: ${(err as Error).message}`, err);
+      for (const p of group) p.reject(e);
+      return;
+    }
     this.#revision = rev;
-    this.#publish({ revision: rev, events });
-    return { succeeded: true, revision: rev };
+    let seen = start;
+    for (const o of outcomes) if (o.ok && o.batch) this.#publish(o.batch);
+    group.forEach((p, i) => {
+      const o = outcomes[i];
+      if (o.ok && o.batch) seen = o.batch.revision;
+      p.resolve(o.ok ? { succeeded: true, revision: o.batch?.revision ?? seen } : { succeeded: false, revision: rev });
+    });
   }
 
   #publish(batch: KvBatch): void {
@@ -202,27 +272,14 @@ export class SqliteStore implements KvStore {
     return this.#compacted;
   }
 
-  /** Reads the history (fromRevision, current] for a prefix from the log, grouped by revision. */
+  /** Reads the history (fromRevision, current] for a prefix from the log, one batch per revision. */
   #history(prefix: string, fromRevision: number): KvBatch[] {
-    const rows = (
-      prefix === ''
-        ? this.#db.prepare('SELECT rev, key, value, prev, create_rev FROM log WHERE rev > ? ORDER BY rev, seq').all(fromRevision)
-        : this.#db
-            .prepare('SELECT rev, key, value, prev, create_rev FROM log WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev, seq')
-            .all(fromRevision, prefix, prefixEnd(prefix))
-    ) as LogRow[];
+    const rows = this.#db.prepare('SELECT rev, events FROM log WHERE rev > ? ORDER BY rev').all(fromRevision) as LogRow[];
+    const end = prefix === '' ? null : prefixEnd(prefix);
     const out: KvBatch[] = [];
-    let cur: { revision: number; events: KvEvent[] } | undefined;
     for (const r of rows) {
-      if (!cur || cur.revision !== r.rev) {
-        cur = { revision: r.rev, events: [] };
-        out.push(cur);
-      }
-      cur.events.push(
-        r.value === null
-          ? { type: 'delete', key: r.key, prevValue: r.prev ?? undefined, createRevision: 0 }
-          : { type: 'put', key: r.key, value: r.value, prevValue: r.prev ?? undefined, createRevision: r.create_rev },
-      );
+      const events = decodeLog(r.events).filter((e) => e.key >= prefix && (end === null || e.key < end));
+      if (events.length > 0) out.push({ revision: r.rev, events });
     }
     return out;
   }
@@ -276,6 +333,7 @@ export class SqliteStore implements KvStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#queue.length > 0) this.#flush();
     this.#closed = true;
     for (const w of this.#watchers) w.closed = true;
     this.#watchers.clear();
