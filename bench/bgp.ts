@@ -4,7 +4,8 @@
 // receiver at a time, to our speaker, to gobgpd and to a second bird2 — all inside one network namespace
 // with 192.0.2.x addresses on its loopback. Each receiver is timed from session up to all routes processed
 // (ours: End-of-RIB handled; gobgpd and bird2: route count polled, 1 s and 0.2 s apart, since polling
-// gobgpd faster slows it down), and its peak RSS (VmHWM) is read from /proc. Needs root.
+// gobgpd faster slows it down), with the CPU time it used meanwhile and its peak RSS (VmHWM) from /proc.
+// Needs root.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,8 +98,16 @@ function injectorConfig(dir: string, routes: number): string {
 
 interface Result {
   seconds: number;
+  /** CPU time (user + system) the receiver spent over the same interval. */
+  cpuSeconds: number;
   rssMb: number;
   routes: number;
+}
+
+/** User + system CPU seconds a process has used so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -115,7 +124,8 @@ function compileReceiver(): string {
 
 async function runOurs(routes: number): Promise<Result> {
   const script = compileReceiver();
-  const child = nsSpawn([process.execPath, script, '--local', OURS, '--peer', INJ, '--peer-port', String(INJ_PORT)], {
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', '.bench-out/prof'] : [];
+  const child = nsSpawn([process.execPath, ...prof, script, '--local', OURS, '--peer', INJ, '--peer-port', String(INJ_PORT)], {
     ...process.env,
     TF_LOG_LEVEL: 'warn',
   });
@@ -125,11 +135,11 @@ async function runOurs(routes: number): Promise<Result> {
     rl.on('line', (l) => l.startsWith('{') && resolve(l));
     child.on('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
   });
-  const r = JSON.parse(line) as { seconds: number; routes: number; attrSets: number; vmHwmKb: number; tableBytes: number };
+  const r = JSON.parse(line) as { seconds: number; cpuSeconds: number; routes: number; attrSets: number; vmHwmKb: number; tableBytes: number };
   if (process.env.BENCH_DEBUG) console.log(line);
-  console.log(`  ours: ${r.routes} routes, ${r.attrSets} attribute sets, table arrays ${(r.tableBytes / 1048576).toFixed(1)} MB`);
+  console.log(`  ours: ${r.routes} routes, ${r.attrSets} attribute sets, table arrays ${(r.tableBytes / 1048576).toFixed(1)} MB, CPU ${r.cpuSeconds.toFixed(2)} s`);
   if (r.routes !== routes) throw new Error(`our speaker holds ${r.routes} routes, expected ${routes}`);
-  return { seconds: r.seconds, rssMb: r.vmHwmKb / 1024, routes: r.routes };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, rssMb: r.vmHwmKb / 1024, routes: r.routes };
 }
 
 async function runGobgp(dir: string, routes: number): Promise<Result> {
@@ -156,11 +166,12 @@ async function runGobgp(dir: string, routes: number): Promise<Result> {
   child.stderr!.resume();
   try {
     const t0 = await waitFor('gobgpd session', () => (/Establ/.test(nsExec(['gobgp', ...api, 'neighbor'])) ? performance.now() : undefined), 50, 120_000);
+    const c0 = cpuOf(child.pid!);
     const t1 = await waitFor('gobgpd routes', () => {
       const m = /Destination:\s*(\d+)/.exec(nsExec(['gobgp', ...api, 'global', 'rib', '-a', 'vpnv4', 'summary']));
       return m && Number(m[1]) >= routes ? performance.now() : undefined;
     }, 1000, 1_200_000);
-    return { seconds: (t1 - t0) / 1000, rssMb: vmHwmMb(child.pid!), routes };
+    return { seconds: (t1 - t0) / 1000, cpuSeconds: cpuOf(child.pid!) - c0, rssMb: vmHwmMb(child.pid!), routes };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -185,8 +196,9 @@ protocol bgp feed {
   child.stderr!.resume();
   try {
     const t0 = await waitFor('bird2 session', () => (/Established/.test(nsExec(['birdc', '-s', sock, 'show', 'protocols', 'feed'])) ? performance.now() : undefined), 50, 120_000);
+    const c0 = cpuOf(child.pid!);
     const t1 = await waitFor('bird2 routes', () => ((birdCount(sock) ?? 0) >= routes ? performance.now() : undefined), 200, 1_200_000);
-    return { seconds: (t1 - t0) / 1000, rssMb: vmHwmMb(child.pid!), routes };
+    return { seconds: (t1 - t0) / 1000, cpuSeconds: cpuOf(child.pid!) - c0, rssMb: vmHwmMb(child.pid!), routes };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -221,7 +233,7 @@ export async function main(args: string[]): Promise<void> {
     if (o.only.has('bird2')) results.bird2 = await runBird(dir, o.routes);
     console.log('');
     for (const [who, r] of Object.entries(results)) {
-      console.log(`  ${who.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)} s   peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB   (${Math.round(r.routes / r.seconds)} routes/s)`);
+      console.log(`  ${who.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)} s   CPU ${r.cpuSeconds.toFixed(2).padStart(6)} s   peak RSS ${r.rssMb.toFixed(0).padStart(5)} MB   (${Math.round(r.routes / r.seconds)} routes/s)`);
     }
     const ours = results.ours;
     if (ours && results.gobgpd) console.log(`  ours vs gobgpd: time ${(ours.seconds / results.gobgpd.seconds).toFixed(2)}x, RSS ${(ours.rssMb / results.gobgpd.rssMb).toFixed(2)}x   (target: time ≤ 1x)`);
@@ -231,6 +243,8 @@ export async function main(args: string[]): Promise<void> {
       figure(`${who}_${scale}_vpnv4_s`, r.seconds, 's');
     }
     for (const [who, r] of Object.entries(results)) figure(`${who}_peak_rss_mb`, r.rssMb, 'MB');
+    // CPU time over the same interval: steadier than wall time when the machine is shared.
+    for (const [who, r] of Object.entries(results)) figure(`${who}_${scale}_vpnv4_cpu_s`, r.cpuSeconds, 's');
   } finally {
     if (injector) {
       injector.kill('SIGTERM');

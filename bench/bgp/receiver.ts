@@ -21,14 +21,20 @@ const local = arg('local');
 const peer = arg('peer');
 const s = new Speaker({ asn: Number(arg('asn', '64512')), routerId: local, listen: false, holdTime: 90, gracefulRestart: { restartTime: 120 } });
 let t0 = 0;
+let cpu0 = process.cpuUsage();
 s.onPeerEvent((e) => {
-  if (e.type === 'established') t0 = performance.now();
+  if (e.type === 'established') {
+    t0 = performance.now();
+    cpu0 = process.cpuUsage();
+  }
   if (e.type === 'end-of-rib' && e.family === 'inet-vpn') {
     const seconds = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(cpu0);
+    const cpuSeconds = (c.user + c.system) / 1e6;
     const t = s.table('inet-vpn');
     // give the table's batch a turn to publish before reading its size
     setImmediate(() => {
-      console.log(JSON.stringify({ seconds, routes: t.size, paths: t.pathCount, attrSets: s.pool.size, tableBytes: t.byteSize, vmHwmKb: vmHwmKb(), mem: process.memoryUsage(), spaces: process.env.BENCH_DEBUG ? getHeapSpaceStatistics().map((x) => `${x.space_name}:${(x.space_size / 1048576).toFixed(1)}/${(x.space_used_size / 1048576).toFixed(1)}`) : [] }));
+      console.log(JSON.stringify({ seconds, cpuSeconds, routes: t.size, paths: t.pathCount, attrSets: s.pool.size, tableBytes: t.byteSize, vmHwmKb: vmHwmKb(), mem: process.memoryUsage(), spaces: process.env.BENCH_DEBUG ? getHeapSpaceStatistics().map((x) => `${x.space_name}:${(x.space_size / 1048576).toFixed(1)}/${(x.space_used_size / 1048576).toFixed(1)}`) : [] }));
       process.exit(0);
     });
   }

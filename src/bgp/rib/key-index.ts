@@ -1,7 +1,8 @@
 // An open-addressing hash index from byte-string route keys to dense integer ids. Keys live in one byte
 // arena with a fixed slot size per table (the family's longest key), so a million VPN routes cost about
-// 22 bytes each here instead of a Map entry plus a string per route. Linear probing with backward-shift
-// deletion: no tombstones, lookups stay short. Hashes are recomputed rather than stored (keys are short).
+// 26 bytes each here instead of a Map entry plus a string per route. Linear probing with backward-shift
+// deletion: no tombstones, lookups stay short. Each key's hash is kept (4 bytes) so that probes reject
+// other keys without comparing bytes (VPN keys share their leading RD bytes) and growth does not rehash.
 
 import { grow } from './growable.js';
 
@@ -22,6 +23,7 @@ export class KeyIndex {
   #mask: number;
   #keys = new Uint8Array(0);
   #lens = new Uint8Array(0); // 0 marks a free id (keys are never empty)
+  #hashes = new Uint32Array(0);
   #cap = 0; // ids allocated in the arrays
   #top = 0; // ids ever handed out
   #free: number[] = [];
@@ -38,6 +40,7 @@ export class KeyIndex {
   #alloc(cap: number): void {
     this.#keys = grow(this.#keys, cap * this.stride, (n) => new Uint8Array(n));
     this.#lens = grow(this.#lens, cap, (n) => new Uint8Array(n));
+    this.#hashes = grow(this.#hashes, cap, (n) => new Uint32Array(n));
     this.#cap = cap;
   }
 
@@ -74,7 +77,7 @@ export class KeyIndex {
   }
 
   #hashOf(id: number): number {
-    return hashBytes(this.#keys, id * this.stride, this.#lens[id]);
+    return this.#hashes[id];
   }
 
   #equals(id: number, k: Uint8Array, off: number, len: number): boolean {
@@ -93,7 +96,7 @@ export class KeyIndex {
       const s = slots[i];
       if (s === EMPTY) return -1;
       const id = s - 1;
-      if (this.#equals(id, k, off, len)) return id;
+      if (this.#hashes[id] === h && this.#equals(id, k, off, len)) return id;
     }
   }
 
@@ -108,7 +111,7 @@ export class KeyIndex {
       const s = slots[i];
       if (s === EMPTY) break;
       const id = s - 1;
-      if (this.#equals(id, k, off, len)) {
+      if (this.#hashes[id] === h && this.#equals(id, k, off, len)) {
         this.added = false;
         return id;
       }
@@ -123,6 +126,7 @@ export class KeyIndex {
     const o = id * this.stride;
     for (let j = 0; j < len; j++) this.#keys[o + j] = k[off + j];
     this.#lens[id] = len;
+    this.#hashes[id] = h;
     this.#size++;
     if (this.#size * 2 > slots.length) {
       this.#rehash(slots.length * 2);
@@ -177,6 +181,6 @@ export class KeyIndex {
 
   /** Bytes held by the index's arrays (for introspect and the benchmark). */
   get byteSize(): number {
-    return this.#slots.byteLength + this.#keys.byteLength + this.#lens.byteLength;
+    return this.#slots.byteLength + this.#keys.byteLength + this.#lens.byteLength + this.#hashes.byteLength;
   }
 }

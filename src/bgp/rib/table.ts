@@ -268,8 +268,13 @@ export class RouteTable {
     this.#pPathId[p] = id;
   }
 
+  // The clock is read once per batch: on some machines a clock read is a system call, and paths keep
+  // seconds anyway.
+  #secondsCache = -1;
+
   #seconds(): number {
-    return Math.floor(this.#now() / 1000);
+    if (this.#secondsCache < 0) this.#secondsCache = Math.floor(this.#now() / 1000);
+    return this.#secondsCache;
   }
 
   // ---- mutation ---------------------------------------------------------------------------------
@@ -479,6 +484,7 @@ export class RouteTable {
 
   #touch(d: number): void {
     if (this.#dirty[d]) return;
+    if (this.#dirtyList.length === 0) this.#secondsCache = -1; // a new batch reads the clock again
     this.#dirty[d] = 1;
     this.#dirtyList.push(d);
     if (this.#listeners.size && this.#ecmp[d] > 0) this.#prev.set(d, this.#ecmpOf(d));
@@ -524,6 +530,7 @@ export class RouteTable {
   /** Publishes the changes made since the last flush and drops destinations left without paths. */
   flush(): void {
     this.#flushScheduled = false;
+    this.#secondsCache = -1;
     if (this.#dirtyList.length === 0) return;
     const list = this.#dirtyList;
     this.#dirtyList = [];
