@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestConfigApi } from '../../test/support/config-api.js';
-import { derivedState, startTransformerEnv, type TransformerEnv } from '../../test/support/transformer.js';
+import { derivedState, startTransformerEnv } from '../../test/support/transformer.js';
 import type { VncClient } from '../vnc/client.js';
-import type { VncObject } from '../vnc/object.js';
 import type { PolicyRuleType, RoutingInstance } from '../vnc/schema.js';
 import { startTransformer } from './index.js';
 import { CREATOR } from './marks.js';
@@ -120,7 +119,7 @@ test('the transformer never modifies objects it did not derive', async () => {
     const snapshot = async (): Promise<Map<string, string>> => {
       const out = new Map<string, string>();
       for (const type of ['virtual-network', 'network-policy', 'security-group', 'route-target', 'routing-instance', 'access-control-list', 'project']) {
-        for (const o of (await env.client.list(type, { detail: true })) as VncObject[]) {
+        for (const o of await env.client.list<string>(type, { detail: true })) {
           if (o.id_perms?.creator === CREATOR) continue;
           if (type === 'routing-instance' && (o as RoutingInstance).routing_instance_is_default) continue; // its two ref fields are the transformer's
           out.set(`${type} ${o.fq_name.join(':')}`, JSON.stringify(o));
