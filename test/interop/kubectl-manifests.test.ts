@@ -90,13 +90,23 @@ describe('kubectl with the seed manifests', { skip: kubectlSkip }, () => {
     assert.equal(await lab.ok(['get', 'rc', 'web-qa', '-o', 'jsonpath={.metadata.labels.patched}/{.metadata.labels.json}']), 'merge/yes');
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "1"\n';
     assert.match(await lab.ok(['apply', '--server-side', '-f', '-'], cm), /configmap\/ssa serverside-applied/);
-    // (generator subcommands such as `create configmap` send protobuf bodies, which the lab does not decode: see docs)
-    const generated = await lab.ok(['create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=client', '-o', 'yaml']);
-    assert.match(await lab.ok(['create', '--dry-run=server', '-f', '-'], generated), /configmap\/dry created \(server dry run\)/);
+    assert.match(await lab.ok(['create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server']), /configmap\/dry created \(server dry run\)/);
     assert.equal((await lab.kubectl(['get', 'cm', 'dry'])).code, 1);
     const got = await lab.ok(['get', 'cm', 'ssa', '-o', 'yaml']);
     assert.match(await lab.ok(['replace', '-f', '-'], got.replace('a: "1"', 'a: "2"')), /configmap\/ssa replaced/);
     assert.equal(await lab.ok(['get', 'cm', 'ssa', '-o', 'jsonpath={.data.a}']), '2');
+  });
+
+  test('generator subcommands (protobuf bodies): create namespace, deployment, service, secret; expose', async () => {
+    assert.equal((await lab.ok(['create', 'namespace', 'gen'])).trim(), 'namespace/gen created');
+    assert.equal((await lab.ok(['create', 'deployment', 'gen-web', '-n', 'gen', '--image=nginx', '--replicas=2', '--port=80'])).trim(), 'deployment.apps/gen-web created');
+    assert.equal((await lab.ok(['expose', 'deployment', 'gen-web', '-n', 'gen', '--port=8080', '--target-port=80'])).trim(), 'service/gen-web exposed');
+    assert.equal((await lab.ok(['create', 'service', 'nodeport', 'gen-np', '-n', 'gen', '--tcp=81:8081'])).trim(), 'service/gen-np created');
+    assert.equal((await lab.ok(['create', 'secret', 'generic', 'gen-s', '-n', 'gen', '--from-literal=pw=x'])).trim(), 'secret/gen-s created');
+    await lab.ok(['rollout', 'status', 'deploy/gen-web', '-n', 'gen', '--timeout=60s']);
+    const ep = await eventually(async () => lab.ok(['get', 'endpoints', 'gen-web', '-n', 'gen', '-o', 'jsonpath={.subsets[*].addresses[*].ip}']), (s) => s.split(' ').filter(Boolean).length === 2, 'two endpoints');
+    assert.match(ep, /^10\.99\.0\.\d+ 10\.99\.0\.\d+$/);
+    assert.match(table(await lab.ok(['get', 'svc', 'gen-np', '-n', 'gen']))[0]['PORT(S)'], /^81:3\d{4}\/TCP$/);
   });
 
   test('errors read like Kubernetes\'', async () => {

@@ -10,6 +10,7 @@ import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroup, apiGroupList, a
 import { KubeApiError, badRequest, methodNotAllowed, notFound, toStatus } from './errors.js';
 import { negotiateDiscovery, negotiateObject, patchFormat, requestBodyFormat, type ResponseFormat } from './negotiate.js';
 import { openApiV3ForPath, openApiV3Index } from './openapi.js';
+import { decodeKubeProtobuf } from './protobuf.js';
 import type { Registry, RegistryWatchEvent } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { parseApiPath } from './request-path.js';
@@ -86,6 +87,7 @@ async function readObjectBody(req: IncomingMessage): Promise<unknown> {
   const fmt = requestBodyFormat(req.headers['content-type']);
   const raw = await readBody(req, BODY_LIMIT);
   if (raw.length === 0) return undefined;
+  if (fmt === 'protobuf') return decodeKubeProtobuf(raw);
   try {
     return fmt === 'yaml' ? (parseYaml(raw.toString('utf8')) as unknown) : (JSON.parse(raw.toString('utf8')) as unknown);
   } catch (err) {

@@ -66,12 +66,13 @@ export function negotiateDiscovery(accept: string | undefined): DiscoveryFormat 
   throw notAcceptable('only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
 }
 
-export type BodyFormat = 'json' | 'yaml';
+export type BodyFormat = 'json' | 'yaml' | 'protobuf';
 
 export function requestBodyFormat(contentType: string | undefined): BodyFormat {
   const base = (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (base === '' || base === 'application/json' || base === '*/*') return 'json';
   if (base === 'application/yaml' || base === 'application/x-yaml' || base === 'text/yaml') return 'yaml';
+  if (base === 'application/vnd.kubernetes.protobuf') return 'protobuf';
   throw unsupportedMediaType(contentType ?? '');
 }
 
