@@ -110,6 +110,29 @@ export function runStoreContract(target: ContractTarget): void {
     assert.equal((await s.txn(txn({ 'o/r': '1' }, [], [{ kind: 'rangeUnchangedSince', prefix: 'c/p/', revision: afterDelete.revision }]))).succeeded, true);
   });
 
+  t('concurrent transactions are serialised: exactly one of two racing creates wins; later ones see earlier ones', async (s) => {
+    const from = await s.currentRevision();
+    const [a, b, c] = await Promise.all([
+      s.txn(txn({ 'n/race': 'a' }, [], [{ kind: 'absent', key: 'n/race' }])),
+      s.txn(txn({ 'n/race': 'b' }, [], [{ kind: 'absent', key: 'n/race' }])),
+      s.txn(txn({}, ['n/race'])),
+    ]);
+    assert.equal([a, b].filter((r) => r.succeeded).length, 1);
+    const winner = a.succeeded ? 'a' : 'b';
+    assert.equal(c.succeeded, true);
+    const left = (await s.range('n/')).entries;
+    if (left.length === 0) {
+      // The delete ran after the winning put (always so on SQLite, which applies in submission order).
+      const w = collect(s, 'n/', from);
+      await w.until(() => w.batches.some((x) => x.events.some((e) => e.type === 'delete')));
+      w.close();
+      const del = w.batches.flatMap((x) => x.events).find((e) => e.type === 'delete');
+      assert.equal(del?.prevValue, winner, 'the delete reports the value the winning put wrote');
+    } else {
+      assert.deepEqual(left.map((e) => e.value), [winner]);
+    }
+  });
+
   t('range reads a prefix in key order and paginates', async (s) => {
     const puts: Record<string, string> = {};
     for (let i = 0; i < 25; i++) puts[`a/${String(i).padStart(3, '0')}`] = `v${i}`;

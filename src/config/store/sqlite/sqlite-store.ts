@@ -3,8 +3,10 @@
 // watch resumption, pruned by compact(). Group commit: the transactions submitted while the event
 // loop is busy are applied in one SQLite transaction (each still gets its own revision, and each
 // evaluates its compares against the state its predecessors left), then published to watchers in
-// order, then resolved — an acknowledged transaction is always on disk. The file is opened with an
-// exclusive lock: one config API process owns it (use the etcd engine for several processes).
+// order, then resolved — an acknowledged transaction is always on disk. The revisions of every key
+// are also kept in memory, so compares cost no query, and a group's writes go to SQLite as bulk
+// multi-row statements. The file is opened with an exclusive lock: one config API process owns it
+// (use the etcd engine for several processes).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,11 +98,19 @@ export class SqliteStore implements KvStore {
   #closed = false;
   #queue: Pending[] = [];
   #scheduled = false;
+  /** create/mod revision of every key (the source of truth for compares) */
+  readonly #keys = new Map<string, { c: number; m: number }>();
+  /** writes of the current group not yet sent to SQLite */
+  #inserts: (string | number)[] = [];
+  #updates: [string, number, string][] = [];
+  #logs: (string | number)[] = [];
+  /** values written in the current group (prevValue of a later delete in the same group) */
+  readonly #groupValues = new Map<string, string>();
+  readonly #bulk = new Map<string, Statement>();
   readonly #st: {
     get: Statement<[string], KvRow>;
-    upsert: Statement<[string, string, number, number], { create_rev: number }>;
+    update: Statement<[string, number, string]>;
     del: Statement<[string]>;
-    log: Statement<[number, string]>;
     maxMod: Statement<[string, string], { m: number | null }>;
     setMeta: Statement<[string, number]>;
   };
@@ -131,14 +141,49 @@ export class SqliteStore implements KvStore {
     this.#compacted = meta('compacted');
     this.#st = {
       get: this.#db.prepare('SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?'),
-      upsert: this.#db.prepare(
-        'INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev RETURNING create_rev',
-      ),
+      update: this.#db.prepare('UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?'),
       del: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
-      log: this.#db.prepare('INSERT INTO log (rev, events) VALUES (?, ?)'),
       maxMod: this.#db.prepare('SELECT max(mod_rev) AS m FROM kv WHERE key >= ? AND key < ?'),
       setMeta: this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
     };
+    this.#loadKeys();
+  }
+
+  #loadKeys(): void {
+    this.#keys.clear();
+    for (const r of this.#db.prepare('SELECT key, create_rev, mod_rev FROM kv').iterate() as IterableIterator<{ key: string; create_rev: number; mod_rev: number }>) {
+      this.#keys.set(r.key, { c: r.create_rev, m: r.mod_rev });
+    }
+  }
+
+  /** A prepared multi-row INSERT for `rows` rows of `cols` columns. */
+  #bulkInsert(table: 'kv' | 'log', rows: number): Statement {
+    const id = `${table}:${rows}`;
+    let st = this.#bulk.get(id);
+    if (!st) {
+      const row = table === 'kv' ? '(?, ?, ?, ?)' : '(?, ?)';
+      const cols = table === 'kv' ? 'kv (key, value, create_rev, mod_rev)' : 'log (rev, events)';
+      st = this.#db.prepare(`INSERT INTO ${cols} VALUES ${Array(rows).fill(row).join(', ')}`);
+      this.#bulk.set(id, st);
+    }
+    return st;
+  }
+
+  /** Sends the group's pending writes to SQLite (inside the open transaction). */
+  #flushWrites(): void {
+    const CHUNK = 64;
+    const send = (table: 'kv' | 'log', params: (string | number)[], width: number): void => {
+      for (let i = 0; i < params.length; i += CHUNK * width) {
+        const part = params.slice(i, i + CHUNK * width);
+        this.#bulkInsert(table, part.length / width).run(...part);
+      }
+    };
+    send('kv', this.#inserts, 4);
+    for (const [value, rev, key] of this.#updates) this.#st.update.run(value, rev, key);
+    send('log', this.#logs, 2);
+    this.#inserts = [];
+    this.#updates = [];
+    this.#logs = [];
   }
 
   #check(): void {
@@ -170,12 +215,13 @@ export class SqliteStore implements KvStore {
   #holds(c: Compare): boolean {
     switch (c.kind) {
       case 'absent':
-        return this.#st.get.get(c.key) === undefined;
+        return !this.#keys.has(c.key);
       case 'created':
-        return this.#st.get.get(c.key)?.create_rev === c.revision;
+        return this.#keys.get(c.key)?.c === c.revision;
       case 'modified':
-        return this.#st.get.get(c.key)?.mod_rev === c.revision;
+        return this.#keys.get(c.key)?.m === c.revision;
       case 'rangeUnchangedSince':
+        this.#flushWrites();
         return (this.#st.maxMod.get(c.prefix, prefixEnd(c.prefix))?.m ?? 0) <= c.revision;
     }
   }
@@ -199,17 +245,27 @@ export class SqliteStore implements KvStore {
     for (const c of req.compares) if (!this.#holds(c)) return undefined;
     const events: KvEvent[] = [];
     for (const [key, value] of req.puts) {
-      const createRevision = this.#st.upsert.get(key, value, rev, rev)!.create_rev;
-      events.push({ type: 'put', key, value, createRevision });
+      const old = this.#keys.get(key);
+      if (old) {
+        this.#updates.push([value, rev, key]);
+        old.m = rev;
+      } else {
+        this.#inserts.push(key, value, rev, rev);
+        this.#keys.set(key, { c: rev, m: rev });
+      }
+      this.#groupValues.set(key, value);
+      events.push({ type: 'put', key, value, createRevision: old ? old.c : rev });
     }
     for (const key of req.deletes) {
-      if (req.puts.has(key)) continue;
-      const old = this.#st.get.get(key);
-      if (!old) continue;
+      if (req.puts.has(key) || !this.#keys.has(key)) continue;
+      this.#flushWrites();
+      const prev = this.#groupValues.get(key) ?? this.#st.get.get(key)?.value ?? '';
       this.#st.del.run(key);
-      events.push({ type: 'delete', key, prevValue: old.value, createRevision: 0 });
+      this.#keys.delete(key);
+      this.#groupValues.delete(key);
+      events.push({ type: 'delete', key, prevValue: prev, createRevision: 0 });
     }
-    if (events.length > 0) this.#st.log.run(rev, encodeLog(events));
+    if (events.length > 0) this.#logs.push(rev, encodeLog(events));
     return events;
   }
 
@@ -237,12 +293,20 @@ export class SqliteStore implements KvStore {
             outcomes.push({ ok: true, batch: { revision: rev, events } });
           }
         }
+        this.#flushWrites();
         if (rev !== start) this.#st.setMeta.run('revision', rev);
       })();
     } catch (err) {
+      // The SQLite transaction rolled back: drop the group's pending state and re-read the key index.
+      this.#inserts = [];
+      this.#updates = [];
+      this.#logs = [];
+      this.#loadKeys();
       const e = new StoreUnavailableError(`SQLite transaction failed: ${(err as Error).message}`, err);
       for (const p of group) p.reject(e);
       return;
+    } finally {
+      this.#groupValues.clear();
     }
     this.#revision = rev;
     let seen = start;
