@@ -73,10 +73,10 @@ export async function startControllers(client: KubeClient, partial: Partial<Cont
   if (o.endpoints) out.endpoints = new EndpointsController({ client, services: f.for(R.services), pods, endpoints: f.for(R.endpoints), log });
   if (o.namespaces) out.namespaces = new NamespaceController({ client, namespaces: f.for(R.namespaces), log });
   if (o.gc) {
-    const owned = [R.pods, R.replicasets, R.replicationcontrollers, R.deployments, R.services, R.endpoints, R.networkpolicies, R.ingresses].map((r) => f.for(r));
+    const owned = [R.pods, R.replicasets, R.replicationcontrollers, R.deployments, R.services, R.endpoints, R.networkpolicies, R.ingresses, R.leases].map((r) => f.for(r));
     out.gc = new GarbageCollector({ client, informers: owned, log });
   }
-  const hk = o.housekeeping ? new Housekeeping({ client, nodes, log, nodeGraceMs: o.nodeGraceMs, eventTtlMs: o.eventTtlMs, intervalMs: o.housekeepingIntervalMs }) : undefined;
+  const hk = o.housekeeping ? new Housekeeping({ client, nodes, leases: f.for(R.leases, { namespace: 'kube-node-lease' }), log, nodeGraceMs: o.nodeGraceMs, eventTtlMs: o.eventTtlMs, intervalMs: o.housekeepingIntervalMs }) : undefined;
   await f.start();
   hk?.start();
   const queues = [out.scheduler, out.replicaSets, out.replicationControllers, out.deployments, out.endpoints, out.namespaces, out.gc].filter((c) => c !== undefined).map((c) => c.queue);

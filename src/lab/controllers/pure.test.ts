@@ -66,4 +66,6 @@ test('node lifecycle: stale heartbeats are found', () => {
   const n = (hb: string): KubeObject => ({ metadata: { name: hb }, status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: hb }] } });
   const now = Date.parse('2024-01-01T00:01:00Z');
   assert.deepEqual(staleNodes([n('2024-01-01T00:00:10Z'), n('2024-01-01T00:00:30Z')], now, 40_000).map((x) => x.metadata.name), ['2024-01-01T00:00:10Z']);
+  const renewed = new Map([['2024-01-01T00:00:10Z', Date.parse('2024-01-01T00:00:55Z')]]);
+  assert.deepEqual(staleNodes([n('2024-01-01T00:00:10Z')], now, 40_000, renewed), [], 'a renewed lease keeps the node alive');
 });

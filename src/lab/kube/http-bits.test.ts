@@ -44,7 +44,7 @@ test('discovery lists resources, subresources and the scale group; aggregated di
   const scale = rl.resources.find((r) => r.name === 'deployments/scale');
   assert.deepEqual([scale?.group, scale?.kind], ['autoscaling', 'Scale']);
   const agg = aggregatedDiscovery(false, 'v2') as { items: { metadata: { name: string }; versions: { version: string }[] }[] };
-  assert.deepEqual(agg.items.map((g) => g.metadata.name), ['apps', 'networking.k8s.io']);
+  assert.deepEqual(agg.items.map((g) => g.metadata.name), ['apps', 'networking.k8s.io', 'coordination.k8s.io']);
   assert.deepEqual(agg.items[0].versions.map((v) => v.version), ['v1', 'v1beta1']);
   const idx = openApiV3Index() as { paths: Record<string, { serverRelativeURL: string }> };
   assert.ok(idx.paths['apis/apps/v1beta1'].serverRelativeURL.startsWith('/openapi/v3/apis/apps/v1beta1?hash='));

@@ -98,6 +98,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   deploymentDef('v1beta1'),
   def({ group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'], generation: true }),
   def({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: true, shortNames: ['ing'], status: true, generation: true }),
+  def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
 ];
 
 /** Groups in discovery order, each with its versions, preferred version first. */
@@ -149,4 +150,5 @@ export const R = {
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
   ingresses: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
 } as const;

@@ -285,6 +285,7 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
   configmaps: [nameCol, s('Data', (o) => Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length, 0, 'integer'), ageCol],
   secrets: [nameCol, s('Type', (o) => str(o.type)), s('Data', (o) => Object.keys(obj(o.data)).length, 0, 'integer'), ageCol],
   serviceaccounts: [nameCol, s('Secrets', (o) => arr(o.secrets).length, 0, 'integer'), ageCol],
+  'leases.coordination.k8s.io': [nameCol, s('Holder', (o) => str(obj(o.spec).holderIdentity)), ageCol],
 };
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';

@@ -63,7 +63,15 @@ test('registers its Node: InternalIP, Ready, kubelet version', async () => {
   assert.deepEqual(st.addresses[0], { type: 'InternalIP', address: '192.0.2.21' });
   assert.equal(st.conditions.find((c) => c.type === 'Ready')?.status, 'True');
   assert.equal(n.metadata.labels?.['kubernetes.io/hostname'], 'node-1');
+  const lease = await api.client.get(R.leases, 'kube-node-lease', 'node-1');
+  assert.equal((lease.spec as { holderIdentity: string }).holderIdentity, 'node-1');
+  assert.equal(lease.metadata.ownerReferences?.[0].uid, n.metadata.uid);
+  const nodeRv = n.metadata.resourceVersion;
+  await new Promise((r) => setTimeout(r, 5));
   await kubelet.heartbeat();
+  const renewed = await api.client.get(R.leases, 'kube-node-lease', 'node-1');
+  assert.notEqual((renewed.spec as { renewTime: string }).renewTime, (lease.spec as { renewTime: string }).renewTime);
+  assert.equal((await api.client.get(R.nodes, undefined, 'node-1')).metadata.resourceVersion, nodeRv, 'a heartbeat renews the lease, not the Node');
 });
 
 test('a bound pod gets a sandbox through CNI ADD with the kubelet environment, then Running with its IP', async () => {

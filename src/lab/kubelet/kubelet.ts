@@ -44,7 +44,10 @@ export interface KubeletOptions {
   /** sandbox state and container logs (default <tmpdir>/tf-lab-kubelet-<node>) */
   stateDir?: string;
   labels?: Record<string, string>;
+  /** node lease renewal interval (default 10 s, as the kubelet's) */
   heartbeatMs?: number;
+  /** node status report interval when nothing changed (default 5 min, nodeStatusReportFrequency) */
+  statusReportMs?: number;
   cniTimeoutMs?: number;
   /** CNI retry backoff (default 1 s doubling to 60 s) */
   backoff?: { baseMs: number; maxMs: number };
@@ -107,6 +110,8 @@ export class Kubelet {
   readonly #rt = new Map<string, PodRt>();
   readonly #responder: string[];
   #heartbeat: NodeJS.Timeout | undefined;
+  #lastStatusReport = 0;
+  #nodeUid: string | undefined;
   #closed = false;
 
   constructor(o: KubeletOptions) {
@@ -142,6 +147,7 @@ export class Kubelet {
   /** Registers the node, re-adopts saved sandboxes, starts watching pods and heartbeating. */
   async start(): Promise<void> {
     await this.registerNode();
+    await this.#renewLease().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'node lease not created'));
     this.#adoptSaved();
     await this.pods.start();
     for (const k of this.#rt.keys()) this.queue.enqueue(k);
@@ -192,16 +198,19 @@ export class Kubelet {
   }
 
   async registerNode(): Promise<void> {
+    this.#lastStatusReport = Date.now();
     const now = timestamp(new Date());
     const labels = { 'kubernetes.io/hostname': this.#o.node, 'kubernetes.io/os': 'linux', ...(this.#o.labels ?? {}) };
     const annotations: Record<string, string> = { 'lab.tungsten.io/netns-prefix': this.#o.netnsPrefix, ...(this.#o.nodeNetns ? { 'lab.tungsten.io/node-netns': this.#o.nodeNetns } : {}) };
     for (let attempt = 0; ; attempt++) {
       try {
         try {
-          await this.#o.client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: this.#o.node, labels, annotations }, spec: {}, status: this.#nodeStatus(now) });
+          const made = await this.#o.client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: this.#o.node, labels, annotations }, spec: {}, status: this.#nodeStatus(now) });
+          this.#nodeUid = made.metadata.uid;
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;
           const cur = await this.#o.client.get(R.nodes, undefined, this.#o.node);
+          this.#nodeUid = cur.metadata.uid;
           const prev = isObject(cur.status) && Array.isArray(cur.status.conditions) ? cur.status.conditions.filter(isObject) : [];
           await this.#o.client.patch(R.nodes, undefined, this.#o.node, 'merge', { metadata: { labels, annotations } });
           await this.#o.client.patch(R.nodes, undefined, this.#o.node, 'merge', { status: this.#nodeStatus(now, prev) }, { subresource: 'status' });
@@ -215,14 +224,45 @@ export class Kubelet {
     }
   }
 
+  /**
+   * Renews the node's Lease (kube-node-lease/<node>) and, every statusReportMs or when the Node is
+   * not Ready, reports node status: Node objects change rarely, as with a real kubelet.
+   */
   async heartbeat(): Promise<void> {
     const cur = await this.#o.client.get(R.nodes, undefined, this.#o.node).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
     });
     if (!cur) return this.registerNode();
+    this.#nodeUid = cur.metadata.uid;
+    await this.#renewLease();
     const prev = isObject(cur.status) && Array.isArray(cur.status.conditions) ? cur.status.conditions.filter(isObject) : [];
+    const ready = prev.find((c) => c.type === 'Ready')?.status === 'True';
+    if (ready && Date.now() - this.#lastStatusReport < (this.#o.statusReportMs ?? 300_000)) return;
+    this.#lastStatusReport = Date.now();
     await this.#o.client.patch(R.nodes, undefined, this.#o.node, 'merge', { status: { conditions: this.#nodeConditions(timestamp(new Date()), prev) } }, { subresource: 'status' });
+  }
+
+  async #renewLease(): Promise<void> {
+    const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
+    const lease: KubeObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.#o.node,
+        namespace: 'kube-node-lease',
+        ...(this.#nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.#o.node, uid: this.#nodeUid }] } : {}),
+      },
+      spec: { holderIdentity: this.#o.node, leaseDurationSeconds: 40, renewTime },
+    };
+    try {
+      await this.#o.client.patch(R.leases, 'kube-node-lease', this.#o.node, 'merge', { spec: { holderIdentity: this.#o.node, renewTime } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.#o.client.create(R.leases, 'kube-node-lease', lease).catch((e: unknown) => {
+        if (!isAlreadyExists(e)) throw e;
+      });
+    }
   }
 
   // ---- sandbox state on disk ----
