@@ -65,7 +65,7 @@ describe('pod interface plumbing', { skip }, () => {
     assert.deepEqual(await r.checkPod(p1, VRF), { ok: true, problems: [] });
     const addr = JSON.parse(await sh(p1.netns, 'ip', '-4', '-j', 'addr', 'show', 'dev', 'eth0')) as { addr_info: { local: string; prefixlen: number }[] }[];
     assert.deepEqual(addr[0].addr_info.map((a) => `${a.local}/${a.prefixlen}`), ['10.47.0.1/16']);
-    const ping = await execInNetns(p1.netns, ['ping', '-c', '1', '-W', '1', p2.ip]);
+    const ping = await execInNetns(p1.netns, ['ping', '-c', '1', '-W', '5', p2.ip]);
     assert.equal(ping.code, 0, 'two pods of one VRF on one node reach each other');
     const again = await r.render(state([p1, p2]));
     assert.equal(again.inSync, true, JSON.stringify(again.plan));
@@ -117,7 +117,7 @@ describe('pod interface plumbing', { skip }, () => {
     const p4 = pod(4, path);
     await r.addPod(p4, VRF);
     assert.deepEqual(await r.checkPod(p4, VRF), { ok: true, problems: [] });
-    const ping = await execInNetns(path, ['ping', '-c', '1', '-W', '1', pod(2).ip]);
+    const ping = await execInNetns(path, ['ping', '-c', '1', '-W', '5', pod(2).ip]);
     assert.equal(ping.code, 0);
     await r.delPod({ tap: p4.tap, ip: p4.ip });
   });

@@ -95,7 +95,7 @@ export async function startServer(netns: string, name: string, ports: number[]):
 
 /** Opens `count` connections to host:port from `netns`; each result is the greeting, or null (refused/timed out). */
 export async function probe(netns: string, host: string, port: number, opts: { count?: number; timeoutMs?: number; concurrency?: number } = {}): Promise<(string | null)[]> {
-  const child = node(netns, PROBE, [host, port, opts.count ?? 1, opts.timeoutMs ?? 2000, opts.concurrency ?? 4]);
+  const child = node(netns, PROBE, [host, port, opts.count ?? 1, opts.timeoutMs ?? 5000, opts.concurrency ?? 4]);
   const line = await firstLine(child);
   await once(child, 'exit').catch(() => undefined);
   return JSON.parse(line) as (string | null)[];
