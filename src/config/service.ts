@@ -83,16 +83,27 @@ export class ConfigService {
     return this.#conflicts;
   }
 
-  /** Plans with `build`, commits, and retries on lost races; resolves after the mirror applied it. */
+  /**
+   * Plans with `build`, commits, and retries on lost races; resolves after the mirror applied it.
+   * The first plan is built on the mirror as it is (no store round trip): a stale mirror can only
+   * make the commit's compares fail (then the mirror catches up and the plan is rebuilt) or make the
+   * plan itself refuse the request (404/409 on something another replica just changed) — so a
+   * refusal from an unsynchronised plan is re-checked after a linearizable sync before it is final.
+   */
   async mutate<T>(build: (ctx: WriteContext) => T, opts: { internal?: boolean } = {}): Promise<WriteResult<T>> {
+    let synced = this.store.kind === 'sqlite';
     for (let attempt = 0; ; attempt++) {
-      await this.mirror.sync();
       const plan = new Plan(this.mirror, this.alloc);
       let value: T;
       try {
         value = build(this.#context(plan, opts.internal ?? false));
       } catch (err) {
         plan.settle(false);
+        if (!synced && err instanceof VncError && (err.status === 404 || err.status === 409 || err.status === 400)) {
+          await this.mirror.sync();
+          synced = true;
+          continue;
+        }
         throw err;
       }
       const txn = plan.toTxn();
