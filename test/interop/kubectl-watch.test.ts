@@ -39,6 +39,22 @@ describe('kubectl watches', { skip: kubectlSkip }, () => {
     w.kill('SIGTERM');
   });
 
+  test('kubectl logs (proxied to the kubelet) and logs -f', async () => {
+    await lab.ok(['run', 'logger', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo hi from the lab; exec sleep 600']);
+    await lab.ok(['wait', '--for=condition=Ready', 'pod/logger', '--timeout=30s']);
+    let out = '';
+    for (let i = 0; i < 50 && out !== 'hi from the lab\n'; i++) {
+      out = await lab.ok(['logs', 'logger']);
+      if (out !== 'hi from the lab\n') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(out, 'hi from the lab\n');
+    const f = lab.spawn(['logs', '-f', 'logger']);
+    const followed = collect(f);
+    await waitFor(followed.text, /hi from the lab/, 'followed output');
+    f.kill('SIGTERM');
+    await lab.ok(['delete', 'pod', 'logger', '--wait=false']);
+  });
+
   test('--watch-only -o name, and wait --for=condition=Ready', async () => {
     const w = lab.spawn(['get', 'pods', '--watch-only', '-o', 'name']);
     const out = collect(w);

@@ -10,6 +10,7 @@ import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroup, apiGroupList, a
 import { KubeApiError, badRequest, methodNotAllowed, notFound, toStatus } from './errors.js';
 import { negotiateDiscovery, negotiateObject, patchFormat, requestBodyFormat, type ResponseFormat } from './negotiate.js';
 import { openApiV3ForPath, openApiV3Index } from './openapi.js';
+import { proxyPodLog } from './pod-log.js';
 import { decodeKubeProtobuf } from './protobuf.js';
 import type { Registry, RegistryWatchEvent } from './registry.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
@@ -213,14 +214,14 @@ export function createKubeHttpHandler(opts: KubeHttpOptions): KubeHttpHandler {
     const ns = info.namespaced ? p.namespace : undefined;
     const method = req.method ?? 'GET';
     if (subresource !== undefined && !info.subresources.some((s) => s.name === subresource)) {
-      if (info.resource === 'pods' && (subresource === 'log' || subresource === 'exec' || subresource === 'attach' || subresource === 'portforward')) {
+      if (info.resource === 'pods' && (subresource === 'exec' || subresource === 'attach' || subresource === 'portforward')) {
         throw notFound('', `pods/${subresource}`, name ?? '');
       }
       throw notFound(info.group, `${info.resource}/${subresource}`, name ?? '');
     }
     if (info.namespaced && name !== undefined && ns === undefined) throw notFound(info.group, info.resource, name);
     if (method === 'GET' || method === 'HEAD') {
-      const format = negotiateObject(req.headers.accept);
+      const format = subresource === 'log' ? { kind: 'json' as const } : negotiateObject(req.headers.accept);
       if (name === undefined || p.watchPrefix) {
         if (p.watchPrefix || boolParam(q, 'watch')) {
           if (name !== undefined) q.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(','));
@@ -233,6 +234,10 @@ export function createKubeHttpHandler(opts: KubeHttpOptions): KubeHttpHandler {
       }
       if (subresource === 'scale') {
         send(res, 200, registry.getScale(info, ns, name), format);
+        return 'get';
+      }
+      if (subresource === 'log' && ns !== undefined) {
+        proxyPodLog(registry, ns, name, q, req, res);
         return 'get';
       }
       send(res, 200, formatObject(info, registry.get(info, ns, name), format, q), format);

@@ -39,6 +39,7 @@ function resourcePaths(r: ResourceInfo): Record<string, unknown> {
     const p = `${item}/${s.name}`;
     if (s.name === 'binding') out[p] = { post: op(r, 'post', WRITE_PARAMS, s.kind, s.group, s.version) };
     else if (s.name === 'finalize') out[p] = { put: op(r, 'put', WRITE_PARAMS, s.kind, s.group, s.version) };
+    else if (s.name === 'log') out[p] = { get: op(r, 'get', ['container', 'follow', 'tailLines', 'limitBytes'].map(param), 'string', '', '') };
     else out[p] = { get: op(r, 'get', [], s.kind, s.group, s.version), put: op(r, 'put', WRITE_PARAMS, s.kind, s.group, s.version), patch: op(r, 'patch', PATCH_PARAMS, s.kind, s.group, s.version) };
   }
   return out;

@@ -139,6 +139,21 @@ test('containers: exit codes, restart policy Never → Failed, Always → restar
   await until(async () => ((await status('crash')).containerStatuses as { restartCount: number }[] | undefined)?.[0]?.restartCount !== undefined && ((await status('crash')).containerStatuses as { restartCount: number }[])[0].restartCount >= 2, 'restarts');
 });
 
+test('container output through pods/<name>/log (kubectl logs), with tailLines', async () => {
+  await api.client.create(R.pods, 'default', bound('talker', { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo hello; echo world; exec sleep 600'] }] }));
+  await until(async () => (await status('talker')).phase === 'Running', 'Running');
+  const get = async (q = ''): Promise<{ status: number; text: string }> => {
+    const r = await fetch(`${api.url}/api/v1/namespaces/default/pods/talker/log${q}`);
+    return { status: r.status, text: await r.text() };
+  };
+  await until(async () => (await get()).text === 'hello\nworld\n', 'both lines');
+  assert.deepEqual(await get('?tailLines=1&container=c'), { status: 200, text: 'world\n' });
+  const wrong = await get('?container=nope');
+  assert.equal(wrong.status, 400);
+  assert.equal((JSON.parse(wrong.text) as { message: string }).message, 'container nope is not valid for pod talker');
+  await api.client.delete(R.pods, 'default', 'talker');
+});
+
 test('a restarted kubelet re-adopts its sandboxes (no second ADD) and cleans up pods deleted meanwhile', async () => {
   const adds = () => cni.calls().filter((c) => c.command === 'ADD').length;
   const n = adds();

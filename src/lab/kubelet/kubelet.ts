@@ -23,6 +23,7 @@ import { isObject, type KubeObject } from '../kube/types.js';
 import { CniRunner, loadNetworkConfig, podIpsOf, type CniParams, type NetworkConfig } from './cni.js';
 import { ProcessRunner, containerArgv, containerEnv, responderCommand, type Exit, type RunningProcess } from './containers.js';
 import { IpNetns, type NetnsOps } from './netns.js';
+import { startLogServer } from './log-server.js';
 import { computePodStatus, type ContainerState, type ContainerView } from './pod-status.js';
 
 type Obj = Record<string, unknown>;
@@ -55,6 +56,8 @@ export interface KubeletOptions {
   restartBackoff?: { baseMs: number; maxMs: number };
   /** argv prefix of the built-in responder (default this Node binary + responder module) */
   responder?: string[];
+  /** port of the log endpoint on 127.0.0.1 that the API server proxies `kubectl logs` to (default any free port) */
+  kubeletPort?: number;
   netns?: NetnsOps;
   log?: Logger;
 }
@@ -110,6 +113,7 @@ export class Kubelet {
   readonly #rt = new Map<string, PodRt>();
   readonly #responder: string[];
   #heartbeat: NodeJS.Timeout | undefined;
+  #logServer: { port: number; close(): Promise<void> } | undefined;
   #lastStatusReport = 0;
   #nodeUid: string | undefined;
   #closed = false;
@@ -146,6 +150,13 @@ export class Kubelet {
 
   /** Registers the node, re-adopts saved sandboxes, starts watching pods and heartbeating. */
   async start(): Promise<void> {
+    this.#logServer = await startLogServer({
+      file: (ns, pod, container) => {
+        const rt = this.#rt.get(podKey(ns, pod));
+        return rt?.containers.has(container) ? this.#runner.logFile(ns, pod, container) : undefined;
+      },
+      running: (ns, pod, container) => this.#rt.get(podKey(ns, pod))?.containers.get(container)?.proc !== undefined,
+    }, this.#o.kubeletPort ?? 0);
     await this.registerNode();
     await this.#renewLease().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'node lease not created'));
     this.#adoptSaved();
@@ -181,7 +192,7 @@ export class Kubelet {
         { type: 'InternalIP', address: this.#o.ip },
         { type: 'Hostname', address: this.#o.node },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.#logServer?.port ?? 0 } },
       nodeInfo: {
         machineID: '',
         systemUUID: '',
@@ -201,7 +212,12 @@ export class Kubelet {
     this.#lastStatusReport = Date.now();
     const now = timestamp(new Date());
     const labels = { 'kubernetes.io/hostname': this.#o.node, 'kubernetes.io/os': 'linux', ...(this.#o.labels ?? {}) };
-    const annotations: Record<string, string> = { 'lab.tungsten.io/netns-prefix': this.#o.netnsPrefix, ...(this.#o.nodeNetns ? { 'lab.tungsten.io/node-netns': this.#o.nodeNetns } : {}) };
+    const annotations: Record<string, string> = {
+      'lab.tungsten.io/netns-prefix': this.#o.netnsPrefix,
+      // where the API server reaches this kubelet (its InternalIP may live in a node namespace)
+      'lab.tungsten.io/kubelet-address': '127.0.0.1',
+      ...(this.#o.nodeNetns ? { 'lab.tungsten.io/node-netns': this.#o.nodeNetns } : {}),
+    };
     for (let attempt = 0; ; attempt++) {
       try {
         try {
@@ -500,6 +516,7 @@ export class Kubelet {
       }),
     );
     await this.#recorder.flush();
+    await this.#logServer?.close();
   }
 }
 
