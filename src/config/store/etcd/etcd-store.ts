@@ -4,6 +4,12 @@
 // point read (currentRevision) and every namespace transaction shows up in a namespace watch even
 // when other namespaces share the etcd cluster. Watches use the raw gRPC watch stream so that a
 // compacted start revision surfaces as CompactedError with etcd's compact revision.
+//
+// Group commit: the transactions submitted during one event-loop turn travel as nested
+// transactions of one etcd transaction (one gRPC call, one raft entry). etcd evaluates each nested
+// transaction's compares in order against the state the earlier ones left, exactly as separate
+// transactions would; they share the outer revision. A group never holds two transactions that
+// write the same key (etcd refuses that), and a refused group falls back to one call each.
 import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
 import type * as RPC from 'etcd3/lib/rpc.js';
 import {
@@ -20,6 +26,16 @@ import {
   type WatchCallbacks,
   type WatchHandle,
 } from '../types.js';
+
+interface Pending {
+  req: TxnRequest;
+  resolve: (r: TxnResult) => void;
+  reject: (err: Error) => void;
+}
+
+/** Per group: nested transactions (etcd allows 128 operations per level) and request bytes. */
+const GROUP_MAX_TXNS = 100;
+const GROUP_MAX_BYTES = 1_000_000;
 
 export interface EtcdStoreOptions {
   /** host:port list, e.g. ['127.0.0.1:2379'] (http:// is added when missing) */
@@ -50,6 +66,8 @@ export class EtcdStore implements KvStore {
   readonly #nsBuf: Buffer;
   #closed = false;
   readonly #streams = new Set<{ end(): void }>();
+  #queue: Pending[] = [];
+  #scheduled = false;
 
   constructor(opts: EtcdStoreOptions) {
     const ns = opts.namespace ?? '/tungsten/';
@@ -118,13 +136,82 @@ export class EtcdStore implements KvStore {
     }
   }
 
-  async txn(req: TxnRequest): Promise<TxnResult> {
-    const success: RPC.IRequestOp[] = [];
-    for (const [key, value] of req.puts) success.push({ request_put: { key: this.#k(key), value: Buffer.from(value) } });
-    for (const key of req.deletes) if (!req.puts.has(key)) success.push({ request_delete_range: { key: this.#k(key) } });
+  #ops(req: TxnRequest): RPC.IRequestOp[] {
+    const ops: RPC.IRequestOp[] = [];
+    for (const [key, value] of req.puts) ops.push({ request_put: { key: this.#k(key), value: Buffer.from(value) } });
+    for (const key of req.deletes) if (!req.puts.has(key)) ops.push({ request_delete_range: { key: this.#k(key) } });
+    return ops;
+  }
+
+  txn(req: TxnRequest): Promise<TxnResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(new StoreUnavailableError('etcd store is closed'));
+        return;
+      }
+      this.#queue.push({ req, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const queue = this.#queue;
+    this.#queue = [];
+    let group: Pending[] = [];
+    let keys = new Set<string>();
+    let bytes = 0;
+    const send = (): void => {
+      if (group.length > 0) void this.#send(group);
+      group = [];
+      keys = new Set();
+      bytes = 0;
+    };
+    for (const p of queue) {
+      const touched = [...p.req.puts.keys(), ...p.req.deletes];
+      const size = touched.reduce((n, k) => n + k.length + (p.req.puts.get(k)?.length ?? 0), 0);
+      if (group.length >= GROUP_MAX_TXNS || bytes + size > GROUP_MAX_BYTES || touched.some((k) => keys.has(k))) send();
+      group.push(p);
+      for (const k of touched) keys.add(k);
+      bytes += size;
+    }
+    send();
+  }
+
+  async #single(p: Pending): Promise<void> {
+    const success = this.#ops(p.req);
     if (success.length > 0) success.push({ request_put: { key: this.#k(REV_KEY), value: Buffer.alloc(0) } });
-    const res = await this.#call('txn', () => this.#client.kv.txn({ compare: req.compares.map((c) => this.#compare(c)), success, failure: [] }));
-    return { succeeded: res.succeeded, revision: Number(res.header.revision) };
+    try {
+      const res = await this.#call('txn', () => this.#client.kv.txn({ compare: p.req.compares.map((c) => this.#compare(c)), success, failure: [] }));
+      p.resolve({ succeeded: res.succeeded, revision: Number(res.header.revision) });
+    } catch (err) {
+      p.reject(err as Error);
+    }
+  }
+
+  async #send(group: Pending[]): Promise<void> {
+    if (group.length === 1) return this.#single(group[0]);
+    const success: RPC.IRequestOp[] = group.map((p) => ({
+      request_txn: { compare: p.req.compares.map((c) => this.#compare(c)), success: this.#ops(p.req), failure: [] },
+    }));
+    success.push({ request_put: { key: this.#k(REV_KEY), value: Buffer.alloc(0) } });
+    let res: RPC.ITxnResponse;
+    try {
+      res = await this.#client.kv.txn({ compare: [], success, failure: [] });
+    } catch (err) {
+      if (this.#closed || isCompaction(err)) {
+        for (const p of group) p.reject(new StoreUnavailableError(`etcd txn failed: ${(err as Error).message}`, err));
+        return;
+      }
+      // e.g. a request over etcd's size limit: one call each.
+      await Promise.all(group.map((p) => this.#single(p)));
+      return;
+    }
+    const revision = Number(res.header.revision);
+    group.forEach((p, i) => p.resolve({ succeeded: res.responses[i]?.response_txn?.succeeded === true, revision }));
   }
 
   async currentRevision(): Promise<number> {
@@ -242,6 +329,7 @@ export class EtcdStore implements KvStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const p of this.#queue.splice(0)) p.reject(new StoreUnavailableError('etcd store is closed'));
     for (const s of this.#streams) s.end();
     this.#streams.clear();
     this.#client.close();
