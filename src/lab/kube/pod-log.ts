@@ -27,14 +27,15 @@ export function proxyPodLog(registry: Registry, ns: string, name: string, q: URL
   const statuses = isObject(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses.filter(isObject) : [];
   const started = statuses.find((c) => c.name === container);
   if (!nodeName || !started || (isObject(started.state) && isObject(started.state.waiting) && started.started !== true && (started.restartCount ?? 0) === 0)) {
-    const reason = isObject(started?.state) && isObject(started.state.waiting) ? String(started.state.waiting.reason as string) : 'ContainerCreating';
+    const reason = isObject(started?.state) && isObject(started.state.waiting) ? String(started.state.waiting.reason) : 'ContainerCreating';
     throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
   }
   const node = registry.get(nodes, undefined, nodeName);
   const st = isObject(node.status) ? node.status : {};
   const endpoint = isObject(st.daemonEndpoints) && isObject(st.daemonEndpoints.kubeletEndpoint) ? Number(st.daemonEndpoints.kubeletEndpoint.Port) : 0;
   const addresses = Array.isArray(st.addresses) ? st.addresses.filter(isObject) : [];
-  const host = node.metadata.annotations?.['lab.tungsten.io/kubelet-address'] ?? String(addresses.find((a) => a.type === 'InternalIP')?.address ?? '');
+  const internal = addresses.find((a) => a.type === 'InternalIP')?.address;
+  const host = node.metadata.annotations?.['lab.tungsten.io/kubelet-address'] ?? (typeof internal === 'string' ? internal : '');
   if (!endpoint || !host) throw new KubeApiError(503, 'ServiceUnavailable', `node ${nodeName} publishes no kubelet endpoint`);
   const query = new URLSearchParams();
   for (const k of PASSED) {
