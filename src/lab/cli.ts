@@ -1,6 +1,6 @@
 // `tfctl lab …`: the lab's subcommands, as a table that later subcommands (up, down, status,
 // kubeconfig, …) extend by adding an entry. Each entry is a module loaded on use.
-import type { CommandModule } from '../cli/command.js';
+import { UsageError, type CommandModule } from '../cli/command.js';
 
 export interface LabSubcommand {
   readonly name: string;
@@ -43,7 +43,13 @@ const command: CommandModule = {
       return 2;
     }
     const mod = (await import(sub.module)) as { default: CommandModule };
-    return mod.default.run(rest);
+    try {
+      return await mod.default.run(rest);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`tfctl lab ${sub.name}: ${err.message}\n\n${mod.default.usage}`);
+      return 2;
+    }
   },
 };
 
