@@ -42,13 +42,15 @@ const command: CommandModule = {
       return 0;
     }
     const token = values['admin-token'] ?? (envOr(ENV.adminToken, '') || undefined);
+    const port = intOption('port', values.port, PORTS.configApi);
+    const introspectPort = intOption('introspect-port', values['introspect-port'], PORTS.configIntrospect);
     let api;
     try {
       api = await startConfigApi({
-        port: intOption('port', values.port, PORTS.configApi),
+        port,
         host: values.host ?? '127.0.0.1',
         store: values.store ?? envOr(ENV.store, DEFAULT_STORE_URL),
-        introspectPort: intOption('introspect-port', values['introspect-port'], PORTS.configIntrospect),
+        introspectPort,
         adminToken: token,
         transformer: values['no-transformer'] !== true,
       });
