@@ -11,6 +11,7 @@ import { Speaker } from '../bgp/speaker.js';
 import { startControlNode, type ControlNode } from './control-node.js';
 import { MASTER_INSTANCE } from './names.js';
 import type { RouteTableView } from './introspect.js';
+import { ctrOutput, introspectFetcher, RemoteError } from '../cli/ctr.js';
 
 const host = loopbackBlock();
 const CN = host(1);
@@ -205,6 +206,36 @@ test('introspect: route summary, route show with filters, errors', async () => {
   assert.equal(health.status, 200);
   const metrics = await (await fetch(`http://127.0.0.1:${cn.introspectPort}/metrics`)).text();
   assert.match(metrics, /tf_control_peers\{state="Established"\} \d+/);
+});
+
+test('tfctl ctr against the live node: route show, summary, nei, tables; -o json; errors', async () => {
+  await eventually(() => vrfPrefixes(red).join() === '10.1.0.1/32', 'red holds one route');
+  const get = introspectFetcher(`http://127.0.0.1:${cn.introspectPort}`);
+  const mask = (s: string) => s.replace(/age: [\d:. days]+,/g, 'age: <age>,').replace(/last_modified: \S+ \S+/g, 'last_modified: <time>');
+  const show = await ctrOutput(['route', 'show', '-t', `${riName(red)}.inet.0`], get);
+  assert.equal(mask(show), [
+    '',
+    `${riName(red)}.inet.0: 1 destinations, 1 routes (1 primary, 0 secondary, 0 infeasible)`,
+    '',
+    '10.1.0.1/32, age: <age>, last_modified: <time>',
+    `    [BGP|node-1] age: <age>, localpref: 200, nh: ${host(11)}, encap: ['vxlan'], label: ${red.index}, AS path: None`,
+  ].join('\n'));
+  const lpm = await ctrOutput(['route', 'show', '10.1.0.1'], get);
+  assert.match(lpm, new RegExp(`${riName(red)}\\.inet\\.0: 1 destinations`));
+  assert.match(lpm, /bgp\.l3vpn\.0: \d+ destinations, \d+ routes \(\d+ primary, \d+ secondary, 0 infeasible\)\n\n[\d.]+:\d+:10\.1\.0\.1\/32, age/);
+  const summary = await ctrOutput(['route', 'summary', 'cn-test:red'], get);
+  assert.match(summary, /\| default-domain:cn-test:red:red\.inet\.0 +\| 1 +\| 1 +\| 1 +\| 0 +\| 0 +\|/);
+  const nei = await ctrOutput(['nei', 'node-1'], get);
+  assert.match(nei, new RegExp(`\\| node-1 +\\| ${host(11).replace(/\./g, '\\.')} +\\| 64512 +\\| BGP +\\| internal +\\| Established +\\| in sync +\\| 0 +\\| n/a +\\|`));
+  const tables = await ctrOutput(['route', 'tables'], get);
+  assert.ok(tables.split('\n').includes(`name: ${riName(red)}.inet.0`));
+  const status = await ctrOutput(['status'], get);
+  assert.match(status, /^module_id: contrail-control\nstate: Functional\n/);
+  const json = JSON.parse(await ctrOutput(['-o', 'json', 'route', 'show', '-t', `${riName(red)}.inet.0`], get)) as { tables: RouteTableView[] };
+  assert.equal(json.tables[0].routes[0].paths[0].source, 'node-1');
+  await assert.rejects(ctrOutput(['route', 'show', '-t', 'nope.inet.0'], get), (e: unknown) => e instanceof RemoteError && /CONTROL_NOT_FOUND/.test(e.message));
+  await assert.rejects(ctrOutput(['status'], introspectFetcher('http://127.0.0.1:1')), (e: unknown) => e instanceof RemoteError && /cannot reach/.test(e.message));
+  await assert.rejects(ctrOutput(['route', 'bogus'], get), /unknown route command/);
 });
 
 test('a static route is exported VRF → VPN with the export targets and follows a target change', async () => {
