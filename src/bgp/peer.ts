@@ -22,9 +22,45 @@ import { exportAttributes, mayExport, type ExportTarget, type LocalIdentity } fr
 import { DEFAULT_FAMILIES, type MaxPrefix, type PeerConfig } from './config.js';
 
 const VPN_FAMILIES: readonly Family[] = ['inet-vpn', 'e-vpn'];
+const FAMILY_INDEX: Readonly<Record<Family, number>> = { inet: 0, 'inet-vpn': 1, 'route-target': 2, 'e-vpn': 3 };
+const KIND_INDEX = { local: 0, ebgp: 1, ibgp: 2 } as const;
+
+/** A table batch grouped by the best path's (source, attribute set); `unreachable`: no best path left. */
+export interface TouchedBatch {
+  readonly groups: readonly { readonly source: number; readonly attrId: number; readonly ids: number[] }[];
+  readonly unreachable: readonly number[];
+}
+
+export function groupTouched(t: RouteTable, ids: readonly number[]): TouchedBatch {
+  const bySource = new Map<number, Map<number, number[]>>();
+  const groups: { source: number; attrId: number; ids: number[] }[] = [];
+  const unreachable: number[] = [];
+  for (const d of ids) {
+    const src = t.bestSourceAt(d);
+    if (src < 0) {
+      unreachable.push(d);
+      continue;
+    }
+    const attrId = t.bestAttrIdAt(d);
+    let m = bySource.get(src);
+    if (!m) {
+      m = new Map<number, number[]>();
+      bySource.set(src, m);
+    }
+    let list = m.get(attrId);
+    if (!list) {
+      list = [];
+      m.set(attrId, list);
+      groups.push({ source: src, attrId, ids: list });
+    }
+    list.push(d);
+  }
+  return { groups, unreachable };
+}
 
 /** What was last advertised for a destination (Adj-RIB-Out entry). */
 interface Sent {
+  readonly key: string;
   readonly group: AttrGroup;
   readonly label: number;
   /** The NLRI as sent when the key alone does not rebuild it (EVPN, label stacks). */
@@ -139,8 +175,7 @@ export class Peer {
   #families = new Set<Family>();
   #generation = 0;
   #out = new OutQueue();
-  #adjOut = new Map<Family, Map<string, Sent>>();
-  #outCount = new Map<Family, number>();
+  #adjOut = new Map<Family, Map<number, Sent>>();
   #flushScheduled = false;
   #writeBlocked = false;
   #dumpsRunning = 0;
@@ -155,7 +190,7 @@ export class Peer {
   #flapCount = 0;
   #flapTime: number | null = null;
   #establishedAt: number | null = null;
-  #exportCache = new WeakMap<PathAttributes, Map<string, AttrGroup>>();
+  #exportCache = new WeakMap<PathAttributes, Map<number, AttrGroup>>();
   readonly #receiver = new UpdateReceiver();
   #removed = false;
 
@@ -231,7 +266,7 @@ export class Peer {
     this.#ctx.sources.update(this.source.id, { routerId: n.peerOpen.routerId });
     this.#out.clear();
     this.#adjOut.clear();
-    this.#outCount.clear();
+    this.#exportCache = new WeakMap(); // encodings depend on the session (local address, 4-octet AS)
     this.#restartTimer?.cancel();
     this.#restartTimer = undefined;
     // Graceful restart, helper side (RFC 4724 §4.2): stale routes of families the peer no longer
@@ -278,7 +313,6 @@ export class Peer {
     this.#establishedAt = null;
     this.#out.clear();
     this.#adjOut.clear();
-    this.#outCount.clear();
     this.#rtcTimer?.cancel();
     this.#staleTimer?.cancel();
     this.#dumpsRunning = 0;
@@ -416,40 +450,55 @@ export class Peer {
     };
   }
 
-  /** Destinations of a family's table touched in a batch (see RouteTable.subscribeIds): queue what changes. */
-  onTouched(f: Family, t: RouteTable, ids: readonly number[]): void {
+  /**
+   * Destinations of a family's table touched in a batch (RouteTable.subscribeIds), grouped once for all peers
+   * by the (source, attribute set) of their best path: each peer decides once per group.
+   */
+  onTouched(f: Family, t: RouteTable, batch: TouchedBatch): void {
     if (!this.#neg || !this.#families.has(f) || (VPN_FAMILIES.includes(f) && !this.#vpnReady)) return;
     const target = this.#target()!;
     const sent = this.#adjOutOf(f);
-    const pool = this.#ctx.pool;
-    const sources = this.#ctx.sources;
-    // Exportability depends only on (source, attribute set): decide once per pair in this batch.
-    const memo = new Map<number, boolean>();
-    for (const d of ids) {
-      const src = t.bestSourceAt(d);
-      // Most destinations are not for this peer (no path, or the peer's own): decide without allocating.
-      let exportable = src >= 0 && src !== this.source.id;
+    for (const g of batch.groups) {
+      let exportable = g.source !== this.source.id;
       if (exportable) {
-        const attrId = t.bestAttrIdAt(d);
-        const k = src * 0x200000 + attrId;
-        const known = attrId < 0x200000 ? memo.get(k) : undefined;
-        if (known !== undefined) exportable = known;
-        else {
-          const attrs = pool.get(attrId).attrs;
-          exportable = mayExport(sources.get(src), attrs, target) && this.#wanted(f, attrs);
-          if (attrId < 0x200000) memo.set(k, exportable);
-        }
+        const attrs = this.#ctx.pool.get(g.attrId).attrs;
+        exportable = mayExport(this.#ctx.sources.get(g.source), attrs, target) && this.#wanted(f, attrs);
       }
-      if (exportable) this.#offer(f, t.keyAt(d), t.bestAt(d), target);
-      else if (sent.size) {
-        const key = t.keyAt(d);
-        if (sent.has(key)) this.#offer(f, key, undefined, target);
-      }
+      if (exportable) for (const d of g.ids) this.#offer(f, t, d, t.bestAt(d), target);
+      else if (f === 'route-target') for (const d of g.ids) this.#offer(f, t, d, t.bestExcludingAt(d, this.source.id), target);
+      else if (sent.size) for (const d of g.ids) if (sent.has(d)) this.#offer(f, t, d, undefined, target);
     }
+    if (sent.size) for (const d of batch.unreachable) if (sent.has(d)) this.#offer(f, t, d, undefined, target);
     this.#kick();
   }
 
-  #adjOutOf(f: Family): Map<string, Sent> {
+  /**
+   * Offers destination d to this peer, deciding first from its best path's (source, attribute set) — memoized
+   * per batch — so that destinations the peer will not get cost no objects.
+   */
+  #consider(f: Family, t: RouteTable, d: number, target: ExportTarget, memo: Map<number, boolean>): void {
+    const src = t.bestSourceAt(d);
+    let exportable = src >= 0 && src !== this.source.id;
+    if (exportable) {
+      const attrId = t.bestAttrIdAt(d);
+      const k = src * 0x200000 + attrId;
+      const known = attrId < 0x200000 ? memo.get(k) : undefined;
+      if (known !== undefined) exportable = known;
+      else {
+        const attrs = this.#ctx.pool.get(attrId).attrs;
+        exportable = mayExport(this.#ctx.sources.get(src), attrs, target) && this.#wanted(f, attrs);
+        if (attrId < 0x200000) memo.set(k, exportable);
+      }
+    }
+    if (exportable) this.#offer(f, t, d, t.bestAt(d), target);
+    else if (f === 'route-target' && src >= 0) {
+      // RFC 4684 §3.2: route-target membership must reach every peer, so a peer whose own path is best gets
+      // the best path from anyone else (a reflector's clients learn of each other's interest this way).
+      this.#offer(f, t, d, t.bestExcludingAt(d, this.source.id), target);
+    } else if (this.#adjOutOf(f).has(d)) this.#offer(f, t, d, undefined, target);
+  }
+
+  #adjOutOf(f: Family): Map<number, Sent> {
     let m = this.#adjOut.get(f);
     if (!m) {
       m = new Map();
@@ -458,32 +507,36 @@ export class Peer {
     return m;
   }
 
-  /** Announce, withdraw or leave a destination for this peer, against what was last sent for it. */
-  #offer(f: Family, key: string, best: Path | undefined, target: ExportTarget): void {
+  /**
+   * Announce, withdraw or leave destination d for this peer, against what was last sent for it. Adj-RIB-Out is
+   * keyed by destination id: a destination's id does not change while it has paths, and its removal is
+   * always seen here (tables publish touched ids before dropping empty destinations).
+   */
+  #offer(f: Family, t: RouteTable, d: number, best: Path | undefined, target: ExportTarget): void {
     const sent = this.#adjOutOf(f);
-    const was = sent.get(key);
+    const was = sent.get(d);
     let group: AttrGroup | undefined;
     if (best) {
       const src = this.#ctx.sources.get(best.source);
       if (mayExport(src, best.attrs, target) && this.#wanted(f, best.attrs)) group = this.#group(f, src, best.attrs, target);
     }
     if (group && best) {
-      const nlri = f === 'e-vpn' || (best.extra?.labels?.length ?? 0) > 1 ? this.#announceNlri(f, key, best) : null;
+      const special = f === 'e-vpn' || (best.extra?.labels?.length ?? 0) > 1;
+      const key = was?.key ?? t.keyAt(d);
+      const nlri = special ? this.#announceNlri(f, key, best) : null;
       if (was && was.group === group && was.label === best.label && sameBytes(was.nlri, nlri)) return;
       this.#out.announce(f, key, nlri ?? this.#announceNlri(f, key, best), group);
-      sent.set(key, { group, label: best.label, nlri });
-      if (!was) this.#outCount.set(f, (this.#outCount.get(f) ?? 0) + 1);
+      sent.set(d, { key, group, label: best.label, nlri });
     } else if (was) {
       let nlri: Uint8Array;
       if (f === 'e-vpn' && was.nlri) nlri = was.nlri;
       else {
-        const kb = keyBytes(key);
+        const kb = keyBytes(was.key);
         const out = new Uint8Array(kb.length + 3);
         nlri = out.subarray(0, wireFromKey(f, kb, 0, kb.length, -1, true, out, 0));
       }
-      this.#out.withdraw(f, key, nlri);
-      sent.delete(key);
-      this.#outCount.set(f, (this.#outCount.get(f) ?? 1) - 1);
+      this.#out.withdraw(f, was.key, nlri);
+      sent.delete(d);
     }
   }
 
@@ -502,7 +555,8 @@ export class Peer {
       m = new Map();
       this.#exportCache.set(attrs, m);
     }
-    const k = `${f}:${src.kind}:${src.kind === 'ibgp' ? src.routerId : 0}`;
+    // The encoding depends on the family, the source's kind and, for reflected routes, its router id.
+    const k = (src.kind === 'ibgp' ? src.routerId : 0) * 16 + KIND_INDEX[src.kind] * 4 + FAMILY_INDEX[f];
     let g = m.get(k);
     if (!g) {
       const out = exportAttributes(src, attrs, target, this.#ctx.me);
@@ -532,9 +586,8 @@ export class Peer {
       const tg = this.#target();
       if (!tg) return;
       const end = Math.min(t.idLimit, d + DUMP_SLICE);
-      for (; d < end; d++) {
-        if (t.ecmpCountAt(d)) this.#offer(f, t.keyAt(d), t.bestAt(d), tg);
-      }
+      const memo = new Map<number, boolean>(); // per slice: attribute ids may be reused between turns
+      for (; d < end; d++) this.#consider(f, t, d, tg, memo);
       this.#kick();
       if (d < t.idLimit) {
         if (this.#out.size > OUT_HIGH_WATER) this.#dumpWaiters.push(() => setImmediate(step));
@@ -578,7 +631,7 @@ export class Peer {
     const n = this.#neg;
     const prefixes: Partial<Record<Family, { in: number; out: number }>> = {};
     for (const f of this.config.families) {
-      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#outCount.get(f) ?? 0 };
+      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#adjOut.get(f)?.size ?? 0 };
     }
     const now = this.#ctx.wallNow();
     return {

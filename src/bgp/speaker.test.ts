@@ -226,3 +226,20 @@ test('configuration errors are typed and change nothing', async () => {
   assert.equal(a.removePeer('10.0.0.1'), true);
   assert.equal(a.removePeer('10.0.0.1'), false);
 });
+
+test('route-target membership reaches a client whose own RTC path is best at the reflector (RFC 4684 §3.2)', async () => {
+  const [rrA, aA, bA] = [addr(), addr(), addr()]; // a's router id is lower than b's: a's RTC path wins at the reflector
+  const rr = await speaker({ address: rrA });
+  const a = await speaker({ address: aA });
+  const b = await speaker({ address: bA });
+  const fam: Partial<PeerConfig> = { families: ['inet-vpn', 'route-target'] };
+  link(a, aA, rr, rrA, fam, { ...fam, rrClient: true });
+  link(b, bA, rr, rrA, fam, { ...fam, rrClient: true });
+  // both import target 1; only a exports routes with it
+  a.originate({ nlri: rtc('target:64512:1') });
+  b.originate({ nlri: rtc('target:64512:1') });
+  a.originate({ nlri: vpn(`${aA}:1`, '10.41.0.0/24'), labels: [41], attrs: { nextHop: aA, extCommunities: ['target:64512:1'] } });
+  await eventually(() => vpnKeys(b).includes('10.41.0.0/24'), 'b receives a\'s route through the reflector');
+  const best = rr.table('route-target').get(rtc('target:64512:1'))!.paths[0];
+  assert.equal(rr.sources.get(best.source).address, aA, 'a\'s own RTC path is the best one at the reflector');
+});

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from './fsm/clock.js';
 import type { Connector } from './fsm/transport.js';
 import { socketTransport, tcpConnect } from './fsm/tcp.js';
 import type { GracefulRestartConfig } from './fsm/session.js';
-import { Peer, type PeerEvent, type PeerStatus } from './peer.js';
+import { Peer, groupTouched, type PeerEvent, type PeerStatus } from './peer.js';
 import { BgpConfigError, checkPeerConfig, checkRouterId, validAsn, validHoldTime, type PeerConfig } from './config.js';
 
 export const TABLE_NAMES: Readonly<Record<Family, string>> = {
@@ -110,7 +110,9 @@ export class Speaker {
         onListenerError: (err) => this.#log.error({ err, table: TABLE_NAMES[f] }, 'route change listener failed'),
       });
       t.subscribeIds((ids) => {
-        for (const p of this.#peers.values()) p.onTouched(f, t, ids);
+        if (this.#peers.size === 0) return;
+        const batch = groupTouched(t, ids);
+        for (const p of this.#peers.values()) p.onTouched(f, t, batch);
       });
       tables.set(f, t);
     }

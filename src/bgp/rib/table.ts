@@ -17,7 +17,8 @@ import { DECISION_STEPS, decide, type Candidate, type DecisionStep } from './dec
 export type RouteKey = string;
 
 export function keyString(b: Uint8Array): RouteKey {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+  // Keys are short (≤ 48 bytes): building the string directly beats a Buffer view and a latin1 decode.
+  return String.fromCharCode.apply(null, b as unknown as number[]);
 }
 export function keyBytes(k: RouteKey): Uint8Array {
   return Buffer.from(k, 'latin1');
@@ -612,6 +613,14 @@ export class RouteTable {
   /** The best path of a destination, or undefined. */
   bestAt(d: number): Path | undefined {
     return this.ecmpCountAt(d) ? this.#path(this.#head[d] - 1) : undefined;
+  }
+  /** The first usable path of a destination, in decision order, whose source is not `exclude`. */
+  bestExcludingAt(d: number, exclude: number): Path | undefined {
+    if (!this.#index.isLive(d)) return undefined;
+    for (let p = this.#head[d] - 1; p >= 0; p = this.#pNext[p]) {
+      if (this.#pSource[p] !== exclude && (this.#pFlags[p] & F_INFEASIBLE) === 0) return this.#path(p);
+    }
+    return undefined;
   }
   /** Source id of the best path, or -1. */
   bestSourceAt(d: number): number {
