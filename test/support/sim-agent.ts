@@ -4,6 +4,8 @@
 // encapsulation community, the origin-VN community, local-pref 200) and RTC routes for the import
 // targets of its VRFs, and reads back the VPN routes it receives.
 import { Speaker } from '../../src/bgp/speaker.js';
+import { tcpConnect } from '../../src/bgp/fsm/tcp.js';
+import type { Transport } from '../../src/bgp/fsm/transport.js';
 import type { Nlri } from '../../src/bgp/wire/nlri.js';
 import { originVnCommunity } from '../../src/control/origin-vn.js';
 
@@ -42,13 +44,20 @@ export class SimAgent {
   readonly speaker: Speaker;
   readonly asn: number;
   #subscribed = new Map<string, number>();
+  #transports = new Set<Transport>();
 
   constructor(o: SimAgentOptions) {
     this.address = o.address;
     this.asn = o.asn ?? 64512;
     this.speaker = new Speaker({
       asn: this.asn, routerId: o.address, listen: false, holdTime: o.holdTime ?? 30, connectRetryTime: o.connectRetryTime ?? 1, idleHoldTime: 1,
-      rtcWait: 1, ...(o.gracefulRestart !== undefined ? { gracefulRestart: { restartTime: o.gracefulRestart, forwarding: ['inet-vpn', 'route-target', 'e-vpn'] } } : {}),
+      rtcWait: 1,
+      connect: async (c) => {
+        const t = await tcpConnect(c);
+        this.#transports.add(t);
+        return t;
+      },
+      ...(o.gracefulRestart !== undefined ? { gracefulRestart: { restartTime: o.gracefulRestart, forwarding: ['inet-vpn', 'route-target', 'e-vpn'] } } : {}),
     });
     for (const c of o.controls) {
       this.speaker.addPeer({ address: c.address, port: c.port, localAddress: o.address, asn: this.asn, families: ['inet-vpn', 'route-target', 'e-vpn'] });
@@ -60,6 +69,13 @@ export class SimAgent {
   }
 
   async stop(): Promise<void> {
+    await this.speaker.stop();
+  }
+
+  /** Dies as a crashed agent does: connections reset, no NOTIFICATION sent. */
+  async crash(): Promise<void> {
+    for (const t of this.#transports) t.destroy();
+    this.#transports.clear();
     await this.speaker.stop();
   }
 
