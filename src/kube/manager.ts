@@ -346,6 +346,7 @@ export class KubeManager {
       for (const key of keys) this.enqueue(key);
     }
     if (type === 'virtual-machine-interface') this.#podInterfaceChanged(obj);
+    if (this.vnc.takeOwnDelete(obj.uuid)) return;
     // Someone else deleted an object we own: put it back (or finish the deletion).
     const key = ownerKey(obj, this.owner);
     if (key) this.enqueue(key);

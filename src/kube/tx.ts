@@ -108,9 +108,11 @@ export class Tx {
 
   /** Deletes; an object already gone counts as done. */
   async delete(type: string, uuid: string): Promise<void> {
+    this.#state.markOwnDelete(uuid);
     try {
       await this.#client.delete(type, uuid);
     } catch (err) {
+      this.#state.markOwnDelete(uuid, false);
       if (err instanceof NoIdError) return;
       throw err;
     }

@@ -47,6 +47,7 @@ export class VncState {
   readonly #owned = new Map<string, Set<string>>();
   readonly #keyOf = new Map<string, string>();
   readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #ownDeletes = new Set<string>();
   readonly #log: Logger;
   connected = false;
 
@@ -128,6 +129,17 @@ export class VncState {
 
   ownedKeys(): string[] {
     return [...this.#owned.keys()];
+  }
+
+  /** Records that this process deletes `uuid` (its delete event is then not a foreign change). */
+  markOwnDelete(uuid: string, on = true): void {
+    if (on) this.#ownDeletes.add(uuid);
+    else this.#ownDeletes.delete(uuid);
+  }
+
+  /** Whether the delete of `uuid` was ours (answers once per delete). */
+  takeOwnDelete(uuid: string): boolean {
+    return this.#ownDeletes.delete(uuid);
   }
 
   /** Resolves true once `pred(cached object)` holds, false after `timeoutMs`. */

@@ -100,7 +100,7 @@ function compilePeer(p: V1NetworkPolicyPeer, where: string, next: () => number):
         return bad(`${where}.ipBlock.except[${i}]: ${errorMessage(err)}`);
       }
       if (ex.family !== base.family) bad(`${where}.ipBlock.except[${i}]: ${e} is not in the family of ${cidr}`);
-      if (ex.len < base.len) bad(`${where}.ipBlock.except[${i}]: ${e} must be inside ${cidr}`);
+      if (subtractAnyCidrs(`${ex.prefix}/${ex.len}`, [`${base.prefix}/${base.len}`]).length > 0) bad(`${where}.ipBlock.except[${i}]: ${e} must be inside ${cidr}`);
     }
     return { kind: 'ipBlock', cidrs: subtractAnyCidrs(`${base.prefix}/${base.len}`, excepts) };
   }
