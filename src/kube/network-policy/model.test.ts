@@ -12,13 +12,13 @@ const names = { cluster: 'k8s-default', domain: 'default-domain', clusterProject
 const P = 'default-domain:kubernetes';
 
 function np(name: string, spec: Record<string, unknown>, ns = 'prod'): V1NetworkPolicy {
-  return { metadata: { name, namespace: ns, uid: `uid-${name}` }, spec: spec as V1NetworkPolicy['spec'] };
+  return { metadata: { name, namespace: ns, uid: `uid-${name}` }, spec };
 }
 const pod = (ns: string, name: string, labels: Record<string, string>, ports: PodView['ports'] = []): PodView => ({ namespace: ns, name, labels, ports });
 
 const world = (pods: PodView[] = []): World => ({
   names,
-  namespaces: new Map([
+  namespaces: new Map<string, Record<string, string>>([
     ['prod', { 'kubernetes.io/metadata.name': 'prod', env: 'prod' }],
     ['staging', { 'kubernetes.io/metadata.name': 'staging', env: 'staging' }],
     ['tools', { 'kubernetes.io/metadata.name': 'tools', team: 'ops' }],
