@@ -55,7 +55,7 @@ test('nft: chains with hooks and rule counts, sets with element counts, rule com
   assert.deepEqual(t.chains.get('tf_dnat'), { name: 'tf_dnat', type: 'nat', hook: 'prerouting', prio: -100, policy: 'accept', rules: 4 });
   assert.deepEqual(t.chains.get('tf_sg_98dc90141d84'), { name: 'tf_sg_98dc90141d84', type: undefined, hook: undefined, prio: undefined, policy: undefined, rules: 4 });
   assert.deepEqual(t.sets.get('tf_g_8000001'), { name: 'tf_g_8000001', elements: 3 });
-  assert.deepEqual(t.comments, ['tf-datapath v1 e32139104243d49f']);
+  assert.deepEqual(t.comments, ['tf-datapath v1 0f84729bcb4281f6']);
   assert.equal(parseNftTable('', 'tf'), null);
   assert.equal(parseNftTable('null', 'tf'), null);
   assert.equal(parseNftTable(sections.nft, 'other'), null);

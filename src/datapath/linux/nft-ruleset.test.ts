@@ -32,6 +32,14 @@ test('the ruleset of the fixture node', () => {
 		flags interval
 		elements = { 10.47.255.250, 10.47.255.251, 10.47.255.252 }
 	}
+	chain tf_raw_pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip daddr 192.168.77.1 udp dport 4789 notrack
+	}
+	chain tf_raw_out {
+		type filter hook output priority raw; policy accept;
+		ip saddr 192.168.77.1 udp dport 4789 notrack
+	}
 	chain tf_mark {
 		type filter hook prerouting priority mangle; policy accept;
 		ct direction reply ct mark & 0x00100000 == 0x00100000 meta mark set meta mark | 0x00100000
@@ -61,7 +69,7 @@ test('the ruleset of the fixture node', () => {
 		drop
 	}
 	chain tf_info {
-		return comment "tf-datapath v1 e32139104243d49f"
+		return comment "tf-datapath v1 0f84729bcb4281f6"
 	}
 }
 `,

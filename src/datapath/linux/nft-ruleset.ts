@@ -1,7 +1,7 @@
-// The nftables side of a node, generated from its desired state (pure). One table `ip tf` with four base
+// The nftables side of a node, generated from its desired state (pure). One table `ip tf` with six base
 // chains that always exist (so the NAT hooks, and with them the NAT of established connections, never go
-// away): tf_mark (prerouting/mangle), tf_dnat (prerouting/dstnat), tf_forward (forward/filter),
-// tf_snat (postrouting/srcnat); one regular chain per distinct direction policy (tf_sg_<hash>), one
+// away): tf_raw_pre / tf_raw_out (raw: untrack the node's VXLAN packets), tf_mark (prerouting/mangle),
+// tf_dnat (prerouting/dstnat), tf_forward (forward/filter), tf_snat (postrouting/srcnat); one regular chain per distinct direction policy (tf_sg_<hash>), one
 // interval set per address group (tf_g_<id>), and tf_info whose rule comment carries the ruleset hash.
 //
 // Rules avoid anonymous sets on purpose: every anonymous set is a kernel set, and the kernel's set-name
@@ -10,15 +10,15 @@
 // rule; lists (address groups) are named sets shared by every rule and interface that uses them.
 import { createHash } from 'node:crypto';
 import { cidrContainsCidr, formatIpv4, parseCidr, type Cidr } from '../../common/ip.js';
-import type { DirectionPolicy, NatPort, NodeState, SecurityRule } from '../model.js';
+import { VXLAN_PORT, type DirectionPolicy, type NatPort, type NodeState, type SecurityRule } from '../model.js';
 import type { KNftChain, KNftTable } from './kernel-state.js';
 import type { Ownership } from './ownership.js';
 
 export interface NftBaseChain {
   type: 'filter' | 'nat';
-  hook: 'prerouting' | 'forward' | 'postrouting';
+  hook: 'prerouting' | 'output' | 'forward' | 'postrouting';
   /** the priority keyword as written, and its number as nft reports it */
-  priority: 'mangle' | 'dstnat' | 'filter' | 'srcnat';
+  priority: 'raw' | 'mangle' | 'dstnat' | 'filter' | 'srcnat';
   prio: number;
 }
 
@@ -46,6 +46,8 @@ export const MARKER_CHAIN = 'tf_info';
 const JHASH_SEED = '0x7466';
 
 const BASE: Record<string, NftBaseChain> = {
+  tf_raw_pre: { type: 'filter', hook: 'prerouting', priority: 'raw', prio: -300 },
+  tf_raw_out: { type: 'filter', hook: 'output', priority: 'raw', prio: -300 },
   tf_mark: { type: 'filter', hook: 'prerouting', priority: 'mangle', prio: -150 },
   tf_dnat: { type: 'nat', hook: 'prerouting', priority: 'dstnat', prio: -100 },
   tf_forward: { type: 'filter', hook: 'forward', priority: 'filter', prio: 0 },
@@ -172,7 +174,12 @@ export function buildRuleset(state: NodeState, own: Ownership): NftRuleset {
     for (const src of normaliseElements(r.sources)) snat.push(`oifname ${quote(r.outInterface ?? ul)} ip saddr ${src} masquerade`);
   }
 
+  // The node's own VXLAN packets (outer UDP) need no connection tracking: untracking them halves the
+  // conntrack work per overlay packet (the inner flow is tracked in the forward path).
+  const vx = `udp dport ${VXLAN_PORT} notrack`;
   const chains: NftChainSpec[] = [
+    { name: 'tf_raw_pre', base: BASE.tf_raw_pre, rules: [`ip daddr ${state.underlay.ip} ${vx}`] },
+    { name: 'tf_raw_out', base: BASE.tf_raw_out, rules: [`ip saddr ${state.underlay.ip} ${vx}`] },
     { name: 'tf_mark', base: BASE.tf_mark, rules: markRules },
     { name: 'tf_dnat', base: BASE.tf_dnat, rules: dnat },
     { name: 'tf_forward', base: BASE.tf_forward, rules: forward },
