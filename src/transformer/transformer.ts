@@ -42,7 +42,7 @@ export interface TransformerOptions {
   settleMs?: number;
   /** longest a touched key waits while its inputs keep changing (default 1000 ms) */
   maxDelayMs?: number;
-  /** keys reconciled in parallel (default 8) */
+  /** keys reconciled in parallel (default 32) */
   concurrency?: number;
   /** every finished reconcile (tests assert the exact writes) */
   onReconcile?(report: ReconcileReport): void;
@@ -84,7 +84,7 @@ export class Transformer {
     this.cache = new VncCache(opts.client, WATCHED_TYPES, { idleTimeoutMs: 60_000 });
     this.#writer = new Writer(opts.client, this.cache, (w) => this.#onWrite(w));
     this.#queue = new ReconcileQueue<string>({
-      concurrency: opts.concurrency ?? 8,
+      concurrency: opts.concurrency ?? 32,
       reconcile: (k) => this.#reconcile(k),
       onError: (k, err, attempt) => this.#log.warn({ key: k, attempt, err: errorMessage(err) }, 'reconcile failed; will retry'),
     });
