@@ -6,7 +6,7 @@
 // answers 410 with the oldest available revision; the consumer relists. The feed is the mirror's
 // own stream (recent batches from its ring, older ones from the store's history), so on etcd every
 // API process serves the same revisions.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { toWire } from '../vnc/wire.js';
 import { BadRequest } from '../vnc/errors.js';
 import { findType } from '../vnc/schema.js';
@@ -54,7 +54,7 @@ function storeHistory(store: KvStore, since: number, upTo: number): Promise<KvBa
   });
 }
 
-export async function serveFeed(req: IncomingMessage, res: ServerResponse, url: URL, mirror: Mirror, store: KvStore, opts: FeedOptions): Promise<void> {
+export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, store: KvStore, opts: FeedOptions): Promise<void> {
   const sinceParam = url.searchParams.get('since');
   const since = sinceParam === null || sinceParam === '' ? mirror.revision : Number(sinceParam);
   if (!Number.isInteger(since) || since < 0) throw new BadRequest(`since must be a non-negative integer revision, got ${JSON.stringify(sinceParam)}`, 'INVALID_REVISION');

@@ -114,7 +114,7 @@ export class Mirror {
     this.#reset();
     for (const { key, e } of entries) {
       this.#entries.set(key, e);
-      this.#index(key, e.value, true);
+      this.#index(key, e.value);
     }
     this.#revision = revision;
     this.#ringStart = revision;
@@ -179,7 +179,7 @@ export class Mirror {
         const e: Entry = { value: ev.value ?? '', createRevision: old ? old.createRevision : ev.createRevision || batch.revision, modRevision: batch.revision };
         this.#entries.set(ev.key, e);
         if (old) this.#unindex(ev.key, old.value);
-        this.#index(ev.key, e.value, !old);
+        this.#index(ev.key, e.value);
         // The ring keeps puts without their previous value: the feed needs it only for deletes.
         events.push({ type: 'put', key: ev.key, value: e.value, createRevision: e.createRevision });
       } else {
@@ -202,7 +202,7 @@ export class Mirror {
     this.#wake();
   }
 
-  #index(key: string, value: string, _created: boolean): void {
+  #index(key: string, value: string): void {
     switch (key[0]) {
       case 'o': {
         const slash = key.indexOf('/', 2);

@@ -20,7 +20,8 @@ import { parseFilters, selectUuids, type ListQuery } from './list.js';
 import type { StoredObject } from './mirror.js';
 import { render } from './render.js';
 import { RenderCache } from './render-cache.js';
-import { ConfigService, propCollection, requireObject, type PropUpdate } from './service.js';
+import { ConfigService, propCollection, type PropUpdate } from './service.js';
+import { requireObject } from './write/create.js';
 import { DEFAULT_STORE_URL, openStore } from './store/open.js';
 import type { KvStore } from './store/types.js';
 import { startTransformerHook, type TransformerHandle, type TransformerOption } from './transformer-hook.js';
@@ -140,7 +141,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       const action = parts[0];
       switch (`${method} ${action}`) {
         case 'GET watch':
-          return serveFeed(req, res, url, service.mirror, store, feedOpts);
+          return serveFeed(res, url, service.mirror, store, feedOpts);
         case 'POST fqname-to-id': {
           const b = await body();
           await service.sync();

@@ -2,23 +2,21 @@
 // committed as one compare-and-swap transaction (retried after the mirror catches up when a
 // concurrent writer got there first); every read is served from the mirror after it caught up with
 // the store (linearizable on etcd, immediate on SQLite).
-import { createLogger } from '../common/log.js';
 import { BadRequest, NoIdError, ServiceUnavailableError, VncError } from '../vnc/errors.js';
 import { NAMED_TYPES, findType, fqNameRepr, fqNameToString, validateField, FieldError, type ResourceType } from '../vnc/schema.js';
 import { Allocators } from './alloc/allocators.js';
 import { hooksFor } from './hooks/index.js';
 import { systemResource } from './hooks/common.js';
 import { isUuid } from './ids.js';
-import { userAgentKey } from './keys.js';
+import { objKey, userAgentKey } from './keys.js';
 import { Mirror, objType, type StoredObject } from './mirror.js';
 import { Plan } from './plan.js';
 import type { KvStore } from './store/types.js';
 import type { WriteContext } from './write/context.js';
-import { planCreate, requireObject, requireType } from './write/create.js';
+import { planCreate, requireType } from './write/create.js';
 import { planDelete, type Href } from './write/delete.js';
 import { planUpdate, requireExisting, touch } from './write/update.js';
 
-const log = createLogger('config-service');
 
 /** System objects external requests may not delete (type:fq_name). */
 export const PROTECTED = new Set([
@@ -234,7 +232,7 @@ export class ConfigService {
       const br = ctx.plan.mirror.backRefs(refUuid).get(uuid);
       if (!br) throw new NoIdError(`No reference from ${uuid} to ${refUuid}`, 'NO_ID');
       const e = ctx.plan.mirror.objectEntry(uuid)!;
-      ctx.plan.compare({ kind: 'modified', key: `o/${fromType}/${uuid}`, revision: e.modRevision });
+      ctx.plan.compare({ kind: 'modified', key: objKey(fromType, uuid), revision: e.modRevision });
       ctx.plan.relax(refUuid, uuid, fromType);
       return uuid;
     });
@@ -383,8 +381,3 @@ export function propCollection(rt: ResourceType, obj: StoredObject, fields: read
   return out;
 }
 
-export function isVncError(err: unknown): err is VncError {
-  return err instanceof VncError;
-}
-
-export { log as serviceLog, requireObject };
