@@ -13,7 +13,7 @@ export async function reconcileSg(ctx: Ctx, uuid: string, report: ReconcileRepor
   }
   const sg = ctx.cache.get(uuid) as SecurityGroup;
   const acls = sgAcls(sg, ctx.world);
-  report.problems.push(...acls.problems);
+  for (const p of acls.problems) report.problems.push(`security-group ${sg.fq_name.join(':')} ${p}`);
   ctx.idx.setSgRefs(uuid, acls.referredGroups);
   await ensureAcl(ctx, report, sg, 'security-group', INGRESS_ACL, acls.ingress);
   await ensureAcl(ctx, report, sg, 'security-group', EGRESS_ACL, acls.egress);
