@@ -120,16 +120,15 @@ export class LinuxRenderer {
     const t0 = performance.now();
     const snap = await this.snapshot({ fullNft });
     const t1 = performance.now();
-    const ip = planIp(state, snap, { own: this.ownership, netnsExists: this.#netnsExists });
-    if (cleanup) ip.sysctl = [];
-    let ruleset: NftRuleset | null = null;
-    let nft: string | null;
-    if (cleanup) nft = snap.nft ? deleteTableScript(this.ownership.nftTable) : null;
-    else {
-      ruleset = buildRuleset(state, this.ownership);
-      nft = rulesetInSync(ruleset, snap.nft) ? null : rulesetScript(ruleset, snap.nft);
+    let plan: RenderPlan;
+    if (cleanup) {
+      const ip = planIp(state, snap, { own: this.ownership, netnsExists: this.#netnsExists });
+      ip.sysctl = [];
+      plan = { ip, nft: snap.nft ? deleteTableScript(this.ownership.nftTable) : null, ruleset: null };
+    } else {
+      plan = planRender(state, snap, this.ownership, this.#netnsExists);
     }
-    const plan: RenderPlan = { ip, nft, ruleset };
+    const { ip, nft } = plan;
     const t2 = performance.now();
     const inSync = isEmptyRenderPlan(plan);
     if (!inSync) await this.#apply(plan);
