@@ -3,6 +3,7 @@
 import { TfError } from '../common/errors.js';
 import { FAMILIES, isFamily, type Family } from './wire/constants.js';
 import { parseIp, parseIpv4 } from './wire/addr.js';
+import type { PathAttributes } from './wire/attributes.js';
 
 export class BgpConfigError extends TfError {
   constructor(message: string, details?: unknown) {
@@ -39,6 +40,11 @@ export interface PeerConfig {
   readonly nextHopSelf?: boolean;
   /** Announce graceful restart to this peer and act as its helper; default true when the speaker has it. */
   readonly gracefulRestart?: boolean;
+  /**
+   * For a session without route-target membership (RFC 4684 not negotiated): which VPN routes the peer
+   * gets, by their attributes (default: all, as RFC 4684 prescribes). Re-applied by Speaker.reexport.
+   */
+  readonly vpnExportFilter?: (family: Family, attrs: PathAttributes) => boolean;
 }
 
 export const DEFAULT_FAMILIES: readonly Family[] = ['inet', 'inet-vpn'];

@@ -433,10 +433,17 @@ export class Peer {
     });
   }
 
-  /** Does the peer want a VPN route with these attributes (RFC 4684)? Peers without RTC want all. */
+  /** Does the peer want a VPN route with these attributes (RFC 4684)? Peers without RTC want all (or what vpnExportFilter passes). */
   #wanted(f: Family, attrs: PathAttributes): boolean {
-    if (!VPN_FAMILIES.includes(f) || !this.#families.has('route-target')) return true;
+    if (!VPN_FAMILIES.includes(f)) return true;
+    if (!this.#families.has('route-target')) return this.config.vpnExportFilter?.(f, attrs) ?? true;
     return this.#rtc.wants(routeTargetsOf(attrs));
+  }
+
+  /** Re-evaluates the VPN routes sent to a peer without route-target membership (its vpnExportFilter changed). */
+  reexport(): void {
+    if (!this.#neg || !this.#vpnReady || this.#families.has('route-target')) return;
+    for (const f of VPN_FAMILIES) if (this.#families.has(f)) this.#dump(f, true);
   }
 
   // ---- output ---------------------------------------------------------------------------------------

@@ -218,6 +218,13 @@ export class Speaker {
     return this.#peers.get(address)?.requestRefresh(f) ?? false;
   }
 
+  /** Re-applies a peer's vpnExportFilter to what it was sent; false when the peer is unknown. */
+  reexport(address: string): boolean {
+    const p = this.#peers.get(address);
+    p?.reexport();
+    return p !== undefined;
+  }
+
   /** Adds or replaces a locally originated route. Throws BgpError for values that cannot be encoded. */
   originate(r: RouteInput): UpsertResult {
     const attrs: PathAttributes = { origin: 'igp', asPath: [], ...r.attrs };

@@ -196,6 +196,19 @@ export function normalizePrefix(p: string): string {
   return `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${n}`;
 }
 
+/**
+ * The targets an operator configured on networks (route_target_list, export_route_target_list): the
+ * targets meant for routers outside the cluster (the original reserves numbers below 8000000 for them).
+ * A router session without route-target membership gets the VPN routes carrying one of these.
+ */
+export function gatewayTargets(networks: readonly VirtualNetwork[]): string[] {
+  const out = new Set<string>();
+  for (const vn of networks) {
+    for (const l of [vn.route_target_list, vn.export_route_target_list]) for (const t of l?.route_target ?? []) if (validTarget(t)) out.add(t);
+  }
+  return [...out].sort();
+}
+
 // ---- speaker identity ----------------------------------------------------------------------------
 
 export function speakerSettings(gsc: GlobalSystemConfig | undefined): SpeakerSettings {

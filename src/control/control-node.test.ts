@@ -282,6 +282,37 @@ test('external networks: routes go to routers with the inet family as prefix →
   await eventually(() => !gw.table('inet').get({ family: 'inet', prefix: '203.0.113.10/32' }), 'withdrawn at the gateway');
 });
 
+test('a router without route-target membership gets the VPN routes of operator-configured targets only', async () => {
+  const gwAddr = host(51);
+  await eventually(async () => (await api.client.list('bgp-router')).some((b) => b.fq_name[b.fq_name.length - 1] === 'cn1'), 'cn1 bgp-router');
+  await cfg.bgpRouter('gw2', { router_type: 'router', address: gwAddr, identifier: gwAddr, autonomous_system: 64512, address_families: { family: ['inet-vpn'] } }, ['cn1']);
+  const gw = new Speaker({ asn: 64512, routerId: gwAddr, listen: false, holdTime: 30, connectRetryTime: 1 });
+  speakers.push(gw);
+  gw.addPeer({ address: CN, port: cn.bgpPort, localAddress: gwAddr, asn: 64512, families: ['inet-vpn'] });
+  await gw.start();
+  await eventually(() => gw.peer(CN)?.state === 'Established', 'gateway session (no RTC)');
+  const a1 = agents.find((a) => a.address === host(11))!;
+  const a2 = agents.find((a) => a.address === host(12))!;
+  const gwPrefixes = () => [...gw.table('inet-vpn').routes()].map((r) => (r.nlri as { prefix: string }).prefix).sort();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(gwPrefixes(), [], 'no configured target yet: nothing');
+  // the operator gives blue a target for the data-center gateway; the agents export it (as they would after reading the config)
+  await api.client.update('virtual-network', blue.uuid, { route_target_list: { route_target: ['target:64512:1000'] } });
+  const vBlue = await eventually(async () => {
+    const v = await vrfOf(blue);
+    return v.exportTargets.includes('target:64512:1000') && v;
+  }, 'blue exports target 1000');
+  a2.advertise(vBlue, '10.2.0.2/32');
+  await eventually(() => gwPrefixes().join() === '10.2.0.2/32', 'blue route at the gateway', 10_000);
+  const p = gw.table('inet-vpn').routes().next().value!.paths[0];
+  assert.equal(p.attrs.nextHop, host(12), 'next hop = the hosting node');
+  assert.deepEqual(cn.runtime!.gatewayTargets(), ['target:64512:1000']);
+  void a1;
+  // the target goes away: the route is withdrawn from the gateway
+  await api.client.update('virtual-network', blue.uuid, { route_target_list: { route_target: [] } });
+  await eventually(() => gwPrefixes().length === 0, 'withdrawn when the target is no longer configured', 10_000);
+});
+
 test('bad config is reported and left out: a virtual-router with a bad address gets no session', async () => {
   await cfg.virtualRouter('broken', 'not-an-ip');
   await eventually(() => cn.problems.some((p) => p.message.includes('broken')), 'problem reported');

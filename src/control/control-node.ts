@@ -16,7 +16,7 @@ import { VncClient } from '../vnc/client.js';
 import type { GlobalSystemConfig } from '../vnc/schema.js';
 import { checkRouterId } from '../bgp/config.js';
 import {
-  instanceSpecs, peerSpecs, sameSettings, speakerSettings, type SpeakerSettings,
+  gatewayTargets, instanceSpecs, peerSpecs, sameSettings, speakerSettings, type SpeakerSettings,
 } from './config-model.js';
 import { ControlOptionError, type ConfigProblem } from './errors.js';
 import { introspectRoutes, type NodeStatusView } from './introspect.js';
@@ -162,6 +162,7 @@ export class ControlNode {
     const rt = this.#runtime!;
     const specs = instanceSpecs(c.list('routing-instance'), c.list('virtual-network'), problems);
     rt.applyInstances(specs);
+    rt.setGatewayTargets(gatewayTargets(c.list('virtual-network')));
     const peers = peerSpecs({
       self: { name: this.name, address: this.bgpAddress },
       settings,

@@ -7,7 +7,10 @@
 // route target changes. The ASN and the graceful-restart capability are fixed per speaker: when they
 // change the control node builds a new runtime.
 import type { Logger } from '../common/log.js';
-import { Speaker, type PeerConfig } from '../bgp/index.js';
+import { Buffer } from 'node:buffer';
+import { Speaker, routeTargetsOf, type PeerConfig } from '../bgp/index.js';
+import type { PathAttributes } from '../bgp/wire/attributes.js';
+import { formatExtCommunity } from '../bgp/wire/ext-community.js';
 import { LOCAL_SOURCE } from '../bgp/rib/sources.js';
 import type { RouteTable } from '../bgp/rib/table.js';
 import { FAMILIES, type Family } from '../bgp/wire/constants.js';
@@ -17,7 +20,7 @@ import { MASTER_INSTANCE, MASTER_TABLES } from './names.js';
 import { Replicator, sameKey, vpnToInetKey } from './replicator.js';
 import { RtcOriginator } from './rtc-originator.js';
 import { StaticRoutes } from './static-routes.js';
-import { Vrf } from './vrf.js';
+import { Vrf, targetKey } from './vrf.js';
 
 export interface RoutingOptions {
   readonly settings: SpeakerSettings;
@@ -55,6 +58,7 @@ export class RoutingRuntime {
   readonly #rtc: RtcOriginator;
   readonly #statics: StaticRoutes;
   readonly #fip: FipExporter;
+  #gatewayTargets: ReadonlySet<string> = new Set();
   #nextVrfId = 1;
   #freeVrfIds: number[] = [];
 
@@ -240,8 +244,30 @@ export class RoutingRuntime {
     this.#fip.refresh();
   }
 
+  /**
+   * Sets the targets of VPN routes sent to routers that do not speak route-target membership (bird2, a
+   * router without RTC): the operator-configured targets of gatewayTargets(); re-evaluates those sessions.
+   */
+  setGatewayTargets(targets: readonly string[]): void {
+    const next = new Set(targets.map(targetKey));
+    if (next.size === this.#gatewayTargets.size && [...next].every((t) => this.#gatewayTargets.has(t))) return;
+    this.#gatewayTargets = next;
+    for (const p of this.#peers.values()) if (p.kind === 'router' || p.kind === 'external-control-node') this.speaker.reexport(p.address);
+  }
+
+  gatewayTargets(): string[] {
+    return [...this.#gatewayTargets].map((k) => formatExtCommunity(Buffer.from(k, 'latin1'), 0)).sort();
+  }
+
+  #gatewayWants = (_f: Family, attrs: PathAttributes): boolean => {
+    for (const rt of routeTargetsOf(attrs)) if (this.#gatewayTargets.has(rt)) return true;
+    return false;
+  };
+
   #peerConfig(p: PeerSpec): PeerConfig {
+    const router = p.kind === 'router' || p.kind === 'external-control-node';
     return {
+      ...(router ? { vpnExportFilter: this.#gatewayWants } : {}),
       address: p.address,
       port: p.port,
       localAddress: this.#opts.bgpAddress,
