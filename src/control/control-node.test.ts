@@ -291,7 +291,6 @@ test('a router without route-target membership gets the VPN routes of operator-c
   gw.addPeer({ address: CN, port: cn.bgpPort, localAddress: gwAddr, asn: 64512, families: ['inet-vpn'] });
   await gw.start();
   await eventually(() => gw.peer(CN)?.state === 'Established', 'gateway session (no RTC)');
-  const a1 = agents.find((a) => a.address === host(11))!;
   const a2 = agents.find((a) => a.address === host(12))!;
   const gwPrefixes = () => [...gw.table('inet-vpn').routes()].map((r) => (r.nlri as { prefix: string }).prefix).sort();
   await new Promise((r) => setTimeout(r, 500));
@@ -304,10 +303,9 @@ test('a router without route-target membership gets the VPN routes of operator-c
   }, 'blue exports target 1000');
   a2.advertise(vBlue, '10.2.0.2/32');
   await eventually(() => gwPrefixes().join() === '10.2.0.2/32', 'blue route at the gateway', 10_000);
-  const p = gw.table('inet-vpn').routes().next().value!.paths[0];
+  const p = [...gw.table('inet-vpn').routes()][0].paths[0];
   assert.equal(p.attrs.nextHop, host(12), 'next hop = the hosting node');
   assert.deepEqual(cn.runtime!.gatewayTargets(), ['target:64512:1000']);
-  void a1;
   // the target goes away: the route is withdrawn from the gateway
   await api.client.update('virtual-network', blue.uuid, { route_target_list: { route_target: [] } });
   await eventually(() => gwPrefixes().length === 0, 'withdrawn when the target is no longer configured', 10_000);
