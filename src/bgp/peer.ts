@@ -35,6 +35,7 @@ export function groupTouched(t: RouteTable, ids: readonly number[]): TouchedBatc
   const bySource = new Map<number, Map<number, number[]>>();
   const groups: { source: number; attrId: number; ids: number[] }[] = [];
   const unreachable: number[] = [];
+  let last: { source: number; attrId: number; ids: number[] } | undefined;
   for (const d of ids) {
     const src = t.bestSourceAt(d);
     if (src < 0) {
@@ -42,6 +43,11 @@ export function groupTouched(t: RouteTable, ids: readonly number[]): TouchedBatc
       continue;
     }
     const attrId = t.bestAttrIdAt(d);
+    // Routes of one UPDATE arrive together: most destinations join the group of the one before.
+    if (last && last.source === src && last.attrId === attrId) {
+      last.ids.push(d);
+      continue;
+    }
     let m = bySource.get(src);
     if (!m) {
       m = new Map<number, number[]>();
@@ -54,6 +60,7 @@ export function groupTouched(t: RouteTable, ids: readonly number[]): TouchedBatc
       groups.push({ source: src, attrId, ids: list });
     }
     list.push(d);
+    last = { source: src, attrId, ids: list };
   }
   return { groups, unreachable };
 }

@@ -173,6 +173,18 @@ function skip(s: NlriScratch): number {
   return s.end;
 }
 
+/** Frames one NLRI at b[off] without building its key; returns the offset after it or throws like scanNlri. */
+export function skipNlri(family: Family, b: Uint8Array, off: number, end: number, withdraw: boolean, s: NlriScratch): number {
+  if (family === 'inet' || family === 'route-target') {
+    const len = b[off];
+    if (len > (family === 'inet' ? 32 : 96)) throw malformed(`prefix length ${len} exceeds ${family === 'inet' ? 32 : 96}`);
+    const next = off + 1 + ((len + 7) >> 3);
+    if (next > end) throw malformed('prefix overruns the NLRI field');
+    return next;
+  }
+  return scanNlri(family, b, off, end, s, withdraw);
+}
+
 /**
  * Reads one NLRI at b[off] (off < end) into `s` and returns the offset after it. Throws a session-reset
  * BgpError when the NLRI cannot be framed (RFC 7606 §5.3).

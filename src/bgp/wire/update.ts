@@ -7,7 +7,7 @@ import { AttrCode, AttrFlag, HEADER_LEN, MAX_MESSAGE_LEN, MsgType, UpdateSub, fa
 import { BgpError, updateError } from './errors.js';
 import { formatIp, parseIp } from './addr.js';
 import { checkFlags, decodeAttributes, encodeAttributes, type AttrCodecOptions, type PathAttributes } from './attributes.js';
-import { NlriScratch, decodeNlri, encodeNlri, scanNlri, type LabeledNlri, type Nlri } from './nlri.js';
+import { NlriScratch, decodeNlri, encodeNlri, skipNlri, type LabeledNlri, type Nlri } from './nlri.js';
 
 /** Reusable result of scanUpdate: byte ranges into the message. */
 export class UpdateScan {
@@ -56,7 +56,7 @@ const scratch = new NlriScratch();
 
 function checkNlriField(family: Family, b: Uint8Array, start: number, end: number, withdraw: boolean): void {
   let p = start;
-  while (p < end) p = scanNlri(family, b, p, end, scratch, withdraw);
+  while (p < end) p = skipNlri(family, b, p, end, withdraw, scratch);
 }
 
 /** Next-hop lengths this speaker reads, per family: 4/16 bytes, or 12/24 with a leading zero RD for VPN. */
