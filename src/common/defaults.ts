@@ -1,5 +1,6 @@
 // Ports, addresses and environment variables shared by every component (ARCHITECTURE.md "Components").
 // Every URL and port has an environment variable and a default; commands read them through here.
+import { labIntrospect, labUrl } from './endpoints.js';
 
 export const PORTS = {
   configApi: 8082,
@@ -11,6 +12,8 @@ export const PORTS = {
   agentIntrospect: 8085,
   kubeManagerIntrospect: 8108,
   kubeApi: 6443,
+  /** the lab supervisor's own status endpoint (`tfctl lab up`) */
+  labIntrospect: 8090,
 } as const;
 
 export const ENV = {
@@ -28,6 +31,11 @@ export function envOr(name: string, fallback: string): string {
   return v === undefined || v === '' ? fallback : v;
 }
 
-export const defaultConfigApiUrl = (): string => envOr(ENV.configApi, `http://127.0.0.1:${PORTS.configApi}`);
-export const defaultControlIntrospectUrl = (): string => envOr(ENV.controlIntrospect, `http://127.0.0.1:${PORTS.controlIntrospect}`);
-export const defaultAgentIntrospectUrl = (): string => envOr(ENV.agentIntrospect, `http://127.0.0.1:${PORTS.agentIntrospect}`);
+export const defaultConfigApiUrl = (): string =>
+  envOr(ENV.configApi, labUrl('config', 'api') ?? `http://127.0.0.1:${PORTS.configApi}`);
+// Introspect defaults: the environment variable, else the first such component of a lab running from
+// this directory (./tf-lab/endpoints.json, see endpoints.ts), else the default port on loopback.
+export const defaultControlIntrospectUrl = (): string =>
+  envOr(ENV.controlIntrospect, labIntrospect('control', 'control') ?? `http://127.0.0.1:${PORTS.controlIntrospect}`);
+export const defaultAgentIntrospectUrl = (): string =>
+  envOr(ENV.agentIntrospect, labIntrospect('vrouter', 'agent') ?? `http://127.0.0.1:${PORTS.agentIntrospect}`);

@@ -10,9 +10,14 @@ export interface LabSubcommand {
 }
 
 export const LAB_SUBCOMMANDS: LabSubcommand[] = [
+  { name: 'up', summary: 'bring the all-in-one lab up (foreground until Ctrl-C, or --detach)', module: './up-command.js' },
+  { name: 'down', summary: 'stop the lab and remove every namespace, process and file it made', module: './down-command.js' },
+  { name: 'status', summary: 'processes, namespaces, ports and component states of the running lab', module: './status-command.js' },
+  { name: 'kubeconfig', summary: 'print the path of the lab\'s kubeconfig', module: './kubeconfig-command.js' },
   { name: 'kube-api', summary: 'run the lab Kubernetes API server (with its controllers)', module: './kube/command.js' },
   { name: 'kubelet', summary: 'run a lab kubelet for one node (pods as network namespaces + processes, CNI)', module: './kubelet/command.js' },
-  { name: 'exec', summary: 'run a command in a pod\'s network namespace: exec <ns>/<pod> -- <cmd…>', module: './kubelet/exec-command.js' },
+  { name: 'exec', summary: 'run a command in a lab namespace: exec <ns>/<pod> | external | gateway | node/<name> -- <cmd…>', module: './exec.js' },
+  { name: 'relay', summary: 'lab-internal TCP/unix socket relay (started by lab up)', module: './relay-command.js' },
 ];
 
 function usage(): string {
