@@ -99,7 +99,7 @@ export async function ctrOutput(args: string[], get: Fetch, now: () => number = 
         return out(b, () => formatRouteSummary(b.tables, fmt));
       }
       if (sub === 'tables') {
-        const b = (await get('/Snh_ShowRouteSummaryReq')) as { tables: { name: string }[] };
+        const b = (await get('/Snh_ShowRouteTablesReq')) as { tables: { name: string }[] };
         return out(b.tables.map((t) => t.name), () => formatRouteTables(b.tables));
       }
       if (sub === 'show') {

@@ -318,3 +318,14 @@ test('bad config is reported and left out: a virtual-router with a bad address g
   assert.ok(st.body.config_problems.some((p) => p.code === 'CONTROL_BAD_CONFIG' && p.message.includes('not-an-ip')));
   assert.ok(!cn.runtime!.speaker.peers().some((p) => p.address === 'not-an-ip'));
 });
+
+test('an ASN change restarts the BGP speaker with the new ASN; instances come back', async () => {
+  const before = cn.runtime!;
+  const vrfs = before.vrfs().length;
+  await cfg.globalSettings({ autonomous_system: 64513 });
+  await eventually(() => cn.runtime && cn.runtime !== before && cn.runtime.settings.asn === 64513, 'new runtime with ASN 64513');
+  await eventually(() => cn.runtime!.vrfs().length === vrfs, 'instances rebuilt');
+  const st = await introspect<{ autonomous_system: number }>('/status');
+  assert.equal(st.body.autonomous_system, 64513);
+  assert.equal(cn.bgpPort, before.bgpPort, 'same BGP port');
+});

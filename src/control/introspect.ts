@@ -1,6 +1,6 @@
 // The control node's introspect JSON (port 8083), named after the original's Sandesh requests and with
 // the original's field names, plus short aliases: neighbors (BgpNeighborReq), route summary
-// (ShowRouteSummaryReq), routes (ShowRouteReq: table, instance, prefix with longest/longer/shorter
+// (ShowRouteSummaryReq), table names, routes (ShowRouteReq: table, instance, prefix with longest/longer/shorter
 // match, family, protocol, source, count), routing instances (ShowRoutingInstanceReq) and node status
 // (NodeStatus). Views are computed on request from the live tables; nothing is cached.
 import type { IntrospectRoute } from '../common/http.js';
@@ -289,11 +289,14 @@ export function introspectRoutes(src: IntrospectSource): Record<string, Introspe
   const routes: IntrospectRoute = (u) => ({ tables: showRoutes(need(src), src.routerId, parseRouteQuery(u.searchParams)) });
   const instances: IntrospectRoute = (u) => ({ instances: routingInstances(need(src), u.searchParams.get('search_string')) });
   const status: IntrospectRoute = () => src.status();
+  const tables: IntrospectRoute = () => ({ tables: need(src).tables().map((t) => ({ name: t.name, routing_instance: t.instance, family: t.family, prefixes: t.table.size, paths: t.table.pathCount })) });
   return {
     '/Snh_BgpNeighborReq': nei,
     '/neighbors': nei,
     '/Snh_ShowRouteSummaryReq': summary,
     '/route-summary': summary,
+    '/Snh_ShowRouteTablesReq': tables,
+    '/route-tables': tables,
     '/Snh_ShowRouteReq': routes,
     '/routes': routes,
     '/Snh_ShowRoutingInstanceReq': instances,
