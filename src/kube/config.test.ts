@@ -18,7 +18,7 @@ test('single-tenant example: the seeds options, dict options as Python literals'
   assert.equal(c.vncUrl, 'http://127.0.0.1:8082');
   assert.equal(c.httpServerPort, 8108);
   assert.equal(c.logLevel, 'info');
-  assert.equal(c.workers, 32);
+  assert.equal(c.workers, 32, 'as the example sets it');
   assert.deepEqual(c.unknown, []);
 });
 

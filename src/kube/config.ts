@@ -154,7 +154,7 @@ export function loadConfig(text: string): KubeManagerConfig {
     if (!logLevel) throw new ConfigError(`${where(ini, 'DEFAULTS', 'log_level')}: unknown level ${JSON.stringify(logLevelRaw)} (SYS_DEBUG … SYS_EMERG)`);
   }
   const workersRaw = ini.get('DEFAULTS', 'reconcile_workers');
-  const workers = workersRaw === undefined || workersRaw === '' ? 32 : Number(workersRaw);
+  const workers = workersRaw === undefined || workersRaw === '' ? 64 : Number(workersRaw);
   if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new ConfigError(`${where(ini, 'DEFAULTS', 'reconcile_workers')}: must be an integer in 1..1024`);
   const timerRaw = ini.get('DEFAULTS', 'kube_timer_interval');
   const kubeTimerInterval = timerRaw === undefined || timerRaw === '' ? 60 : Number(timerRaw);

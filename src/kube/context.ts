@@ -54,9 +54,10 @@ export const KEY = {
   service: (ns: string, name: string) => `Service/${ns}/${name}`,
   policy: (ns: string, name: string) => `NetworkPolicy/${ns}/${name}`,
   ingress: (ns: string, name: string) => `Ingress/${ns}/${name}`,
+  node: (name: string) => `Node/${name}`,
 } as const;
 
 export function parseKey(key: string): { kind: string; namespace: string; name: string } {
   const [kind, a, b] = key.split('/');
-  return kind === 'Namespace' ? { kind, namespace: a, name: a } : { kind, namespace: a, name: b };
+  return kind === 'Namespace' || kind === 'Node' ? { kind, namespace: a, name: a } : { kind, namespace: a, name: b };
 }

@@ -24,6 +24,7 @@ import { reconcileIngress } from './ingress.js';
 import { KubeSources, loadKubeConfig } from './k8s.js';
 import { fqKey, type ClusterNames } from './names.js';
 import { reconcileNamespace } from './namespace.js';
+import { reconcileNode } from './node.js';
 import { compiledOf } from './network-policy/attach.js';
 import { reconcilePolicy } from './network-policy/reconcile.js';
 import { reconcilePod } from './pod.js';
@@ -62,8 +63,6 @@ export class KubeManager {
   readonly #waits = new Map<string, Set<string>>();
   readonly #addressWaiters = new Set<string>();
   readonly #reported = new Map<string, string>();
-  readonly #podsByNode = new Map<string, Set<string>>();
-  readonly #nodeOfPod = new Map<string, string>();
   readonly #servicesByPod = new Map<string, Set<string>>();
   readonly #podsOfEndpoints = new Map<string, Set<string>>();
   readonly #nsSnapshot = new Map<string, string>();
@@ -149,6 +148,7 @@ export class KubeManager {
     for (const p of this.k8s.pods.list()) q.enqueue(podKeyOf(p));
     for (const s of this.k8s.services.list()) q.enqueue(KEY.service(s.metadata?.namespace ?? '', s.metadata?.name ?? ''));
     for (const i of this.k8s.ingresses.list()) q.enqueue(KEY.ingress(i.metadata?.namespace ?? '', i.metadata?.name ?? ''));
+    for (const vr of this.vnc.list('virtual-router')) q.enqueue(KEY.node(vr.fq_name[vr.fq_name.length - 1]));
     // Owned objects whose Kubernetes object is gone: pods and services before their namespace.
     const keys = this.vnc.ownedKeys().sort((a, b) => Number(a.startsWith('Namespace/')) - Number(b.startsWith('Namespace/')));
     for (const k of keys) q.enqueue(k);
@@ -211,6 +211,8 @@ export class KubeManager {
           return await reconcilePolicy(ctx, namespace, name);
         case 'Ingress':
           return await reconcileIngress(ctx, namespace, name);
+        case 'Node':
+          return await reconcileNode(ctx, name);
         default:
           this.log.warn({ key }, 'unknown key kind');
       }
@@ -270,17 +272,7 @@ export class KubeManager {
   #podChanged(p: V1Pod, deleted: boolean): void {
     const key = podKeyOf(p);
     this.enqueue(key);
-    const node = deleted ? undefined : p.spec?.nodeName;
-    const was = this.#nodeOfPod.get(key);
-    if (was !== node) {
-      if (was) this.#podsByNode.get(was)?.delete(key);
-      if (node) {
-        let s = this.#podsByNode.get(node);
-        if (!s) this.#podsByNode.set(node, (s = new Set()));
-        s.add(key);
-        this.#nodeOfPod.set(key, node);
-      } else this.#nodeOfPod.delete(key);
-    }
+    if (deleted && p.spec?.nodeName) this.enqueue(KEY.node(p.spec.nodeName));
     // Labels and container ports feed selectors and named ports: policies that depend on pods re-run.
     const snap = deleted ? undefined : JSON.stringify([p.metadata?.labels, (p.spec?.containers ?? []).map((c) => c.ports)]);
     const before = this.#podSnapshot.get(key);
@@ -317,8 +309,9 @@ export class KubeManager {
       this.#waits.delete(waitKey);
       for (const key of waiting) this.enqueue(key);
     }
-    if (type === 'virtual-router' && !old) {
-      for (const key of this.#podsByNode.get(obj.fq_name[obj.fq_name.length - 1]) ?? []) this.enqueue(key);
+    if (type === 'virtual-router') {
+      // a router appearing links its node's pods; any change to its links is checked against the pods
+      if (!old || JSON.stringify(refsOf(obj, 'virtual_machine_refs')) !== JSON.stringify(refsOf(old, 'virtual_machine_refs'))) this.enqueue(KEY.node(obj.fq_name[obj.fq_name.length - 1]));
     } else if (type === 'virtual-machine-interface') {
       if (!old) this.#podInterfaceChanged(obj);
       else {

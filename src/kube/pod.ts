@@ -3,7 +3,7 @@
 // groups (and those NetworkPolicies attach), instance-ip `<pod>__<iip-uuid>` from the network's
 // pod-ipam subnet, and the virtual-router `<spec.nodeName>` → VM reference (seed 004 A.4). The
 // network: pod annotation `opencontrail.org/network` > namespace annotation > the namespace's
-// isolated `<ns>-vn` > cluster-network. Objects of an older pod of the same name, of a deleted or
+// isolated `<ns>-vn` > cluster-network. The virtual-router link is made by the node's key (node.ts). Objects of an older pod of the same name, of a deleted or
 // finished pod, are removed (instance IPs first, the VM last).
 import type { V1Pod } from '@kubernetes/client-node';
 import { RefsExistError, VncError } from '../vnc/errors.js';
@@ -228,12 +228,14 @@ export async function reconcilePod(ctx: Ctx, namespace: string, name: string): P
     throw err;
   }
 
+  await tx.settle();
+  // The virtual-router link is the node's key (one write links every pod of a burst); it links a
+  // VM once its pod's objects are complete, which the cache now shows.
   const nodeName = want.spec?.nodeName;
   if (nodeName) {
     const vr = ctx.vnc.byFq('virtual-router', [VIRTUAL_ROUTER_PARENT, nodeName]);
-    if (vr && !refsOf(vr, 'virtual_machine_refs').some((r) => r.uuid === uid)) await tx.refAdd('virtual-router', vr.uuid, 'virtual-machine', uid!);
+    if (vr && !refsOf(vr, 'virtual_machine_refs').some((r) => r.uuid === uid)) ctx.enqueue(KEY.node(nodeName));
   }
-  await tx.settle();
   ctx.resolved(want);
 }
 
