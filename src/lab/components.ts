@@ -30,6 +30,8 @@ export interface LabLayout {
   readonly logLevel: string;
   /** where tf-cni is (a directory for the kubelets' --cni-bin-dir) */
   readonly cniBinDir: string;
+  /** kube-manager's cluster_name: the CNI's cluster-name (VM names are <cluster>__<ns>__<pod>) */
+  readonly clusterName: string;
 }
 
 export const CONTROL_BGP_PORT = PORTS.controlBgp;
@@ -96,7 +98,7 @@ export function processSpecs(l: LabLayout): { first: ProcessSpec[]; rest: Proces
     ? l.topo.nodes.map((n, i) => spec(`agent-${n.host}`, [
       'serve', 'agent', '--config-api', `http://127.0.0.1:${INNER.configApi}`, '--node', n.host, '--ip', n.underlayIp!,
       '--control', peers, '--port-api', `127.0.0.1:${INNER.agentPortApi}`, '--introspect-port', String(INNER.agentIntrospect),
-      '--cni-socket', cniSocket(l, i + 1),
+      '--cni-socket', cniSocket(l, i + 1), '--state-dir', join(l.dir, 'agent', n.host),
     ], n.name))
     : [];
   const gateway: ProcessSpec = {
@@ -117,11 +119,11 @@ export function cniConfig(l: LabLayout, k: number): Record<string, unknown> {
     name: 'tungsten',
     type: 'tf-cni',
     contrail: {
-      'cluster-name': 'k8s-default',
+      'cluster-name': l.clusterName,
       mode: 'k8s',
       'vif-type': 'veth',
-      'vrouter-socket': cniSocket(l, k),
-      'poll-timeout': 5,
+      'agent-socket': cniSocket(l, k),
+      'poll-timeout': 3,
       'poll-retries': 20,
     },
   };

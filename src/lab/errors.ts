@@ -10,7 +10,6 @@ export type LabErrorCode =
   | 'LAB_PORT_IN_USE'
   | 'LAB_START_FAILED'
   | 'LAB_NOT_RUNNING'
-  | 'LAB_NO_TARGET'
   | 'LAB_NETWORK_FAILED';
 
 export class LabError extends TfError {

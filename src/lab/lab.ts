@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync } from 'node:fs';
 import { ENDPOINTS_FILE, labDir, type LabEndpoints } from '../common/endpoints.js';
 import { errorMessage } from '../common/errors.js';
 import { summarize, type HealthReport } from '../common/health.js';
@@ -26,7 +26,8 @@ import { removeRuntimeFiles, labDown, KUBECONFIG_FILE } from './down.js';
 import { LabError } from './errors.js';
 import { birdConfig, birdProtocols, birdProtocolName } from './gateway.js';
 import { labKubeManagerConf, readKubeManagerExample } from './kubemanager-conf.js';
-import { hasCliModule, tfctlArgv } from './launch.js';
+import { loadConfig } from '../kube/config.js';
+import { hasCliModule, tfCniPath, tfctlArgv } from './launch.js';
 import { buildNetwork, destroyNetwork, existingLabNetns } from './network.js';
 import { allPorts, autoPorts, defaultPorts, portFree, type LabPorts } from './ports.js';
 import { isAlive } from './procs.js';
@@ -83,6 +84,15 @@ export function preflight(): void {
   if (missing.length) {
     throw new LabError('LAB_MISSING_TOOL', `the lab needs ${missing.join(', ')} on PATH (Debian: apt-get install iproute2 util-linux procps bird2 nftables)`, { missing });
   }
+}
+
+/** Copies the tf-cni executable (a POSIX sh + curl forwarder, src/cni/tf-cni) where the kubelets look for plugins. */
+export function installTfCni(binDir: string): void {
+  const src = tfCniPath();
+  if (!src) throw new LabError('LAB_START_FAILED', 'the tf-cni executable is not part of this build (src/cni/tf-cni)');
+  mkdirSync(binDir, { recursive: true });
+  copyFileSync(src, join(binDir, 'tf-cni'));
+  chmodSync(join(binDir, 'tf-cni'), 0o755);
 }
 
 /** A short directory for unix sockets when the lab directory's path is too long for them. */
@@ -181,6 +191,7 @@ export class Lab {
     rmSync(join(this.dir, 'data'), { recursive: true, force: true });
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     mkdirSync(join(this.dir, 'gateway'), { recursive: true });
+    if (this.agents) installTfCni(l.cniBinDir);
     this.#saveState();
 
     let t = Date.now();
@@ -421,6 +432,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     dir, runDir: runDirFor(dir), topo, ports, tfctl: tfctlArgv(), agents, asn: 64512,
     logLevel: opts.logLevel ?? process.env.TF_LAB_LOG_LEVEL ?? 'info',
     cniBinDir: join(dir, 'cni', 'bin'),
+    clusterName: loadConfig(readKubeManagerExample()).clusterName,
   };
   const lab = new Lab(layout, log, progress);
   try {

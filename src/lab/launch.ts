@@ -17,6 +17,12 @@ export function hasCliModule(name: string): boolean {
   return existsSync(fileURLToPath(new URL(`../cli/${name}.${compiled ? 'js' : 'ts'}`, import.meta.url)));
 }
 
+/** The tf-cni executable: next to the cni modules (source tree, or copied into dist/cni), else the package's src/cni or bin/. */
+export function tfCniPath(): string | undefined {
+  const candidates = [new URL('../cni/tf-cni', import.meta.url), new URL('../../src/cni/tf-cni', import.meta.url), new URL('../../bin/tf-cni', import.meta.url)];
+  return candidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+}
+
 /** The package root (where examples/ and bin/ live). */
 export function packageRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
