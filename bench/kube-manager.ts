@@ -70,7 +70,7 @@ function parse(args: string[]): Options {
 function tfctl(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [...nodeArgs, TFCTL, ...args], { env: { ...process.env, TF_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     rl.on('line', (line) => {
       const m = ready.exec(line);
       if (m) resolve({ child, match: m });
@@ -209,7 +209,6 @@ async function runKubeManager(o: Options, dir: string): Promise<void> {
     const cpu0 = { km: cpuSeconds(km.pid!), config: cpuSeconds(cfgApi.child.pid!), kube: cpuSeconds(kubeApi.pid!) };
     console.log(`kube-manager: ${o.pods} pods in ${o.namespaces} namespaces (${o.isolated} isolated), ${o.services} services, ${o.nodes} nodes; ${o.workers} reconcile workers; config API on SQLite`);
     const nsName = (i: number) => `bench-${i}`;
-    const perNs = Math.ceil(o.pods / o.namespaces);
     const t0 = now();
     await pool(
       o.namespaces,
