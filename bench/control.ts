@@ -201,7 +201,8 @@ export async function main(args: string[]): Promise<void> {
 
     // ---- processes ----
     const out = compile();
-    const cn = jsonChild(process.execPath, [join(out, 'bench/control/cn.js'), '--config-api', api.url, '--address', CN], 'cn');
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const cn = jsonChild(process.execPath, [...prof, join(out, 'bench/control/cn.js'), '--config-api', api.url, '--address', CN], 'cn');
     children.push(cn.proc);
     const ready = await cn.next('ready', 120_000);
     const introspect = `http://127.0.0.1:${String(ready.introspectPort)}`;
@@ -257,7 +258,8 @@ export async function main(args: string[]): Promise<void> {
     figure('rss_bytes_per_path', rss / held, 'B');
     figure('withdraw_after_cut_s', withdraw, 's');
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null) c.kill(c === children[0] && process.env.BENCH_CPU_PROF ? 'SIGTERM' : 'SIGKILL');
+    if (process.env.BENCH_CPU_PROF) await sleep(3000);
     client.close();
     await api.close();
     rmSync(dir, { recursive: true, force: true });

@@ -319,6 +319,25 @@ test('bad config is reported and left out: a virtual-router with a bad address g
   assert.ok(!cn.runtime!.speaker.peers().some((p) => p.address === 'not-an-ip'));
 });
 
+test('a second control node registers itself (--register) and meshes with the first', async () => {
+  const CN2 = host(2);
+  const cn2 = await startControlNode({ configApi: api.url, name: 'cn2', routerId: CN2, bgpAddress: CN2, bgpPort: 0, introspectPort: false, connectRetryTime: 1, register: true });
+  try {
+    const b = await api.client.readByFqName('bgp-router', [...MASTER_INSTANCE.split(':'), 'cn2']);
+    assert.equal(b.bgp_router_parameters?.router_type, 'control-node');
+    assert.equal(b.bgp_router_parameters?.address, CN2);
+    assert.equal(b.bgp_router_parameters?.port, cn2.bgpPort, 'the port bound is registered');
+    await eventually(() => cn2.runtime?.speaker.peers().some((p) => p.address === CN), 'cn2 peers with cn1 (auto mesh)');
+    await eventually(() => cn.runtime!.speaker.peer(CN2)?.state === 'Established' && cn2.runtime!.speaker.peer(CN)?.state === 'Established', 'mesh session up');
+    const n = (await introspect<{ neighbors: { peer: string; router_type: string; peer_type: string }[] }>('/Snh_BgpNeighborReq?search_string=cn2')).body.neighbors;
+    assert.deepEqual(n.map((x) => [x.peer, x.router_type, x.peer_type]), [['cn2', 'control-node', 'internal']]);
+    // cn2 has the routes of cn1's agents for the targets it asks for: none yet (no agents) — but cn1's RTC routes reached it
+    await eventually(() => [...cn2.runtime!.speaker.table('route-target').routes()].some((r) => r.paths.some((p) => p.source !== 0)), 'RTC routes from cn1');
+  } finally {
+    await cn2.stop();
+  }
+});
+
 test('an ASN change restarts the BGP speaker with the new ASN; instances come back', async () => {
   const before = cn.runtime!;
   const vrfs = before.vrfs().length;

@@ -123,10 +123,11 @@ export class ControlNode {
         routes: introspectRoutes({ runtime: () => this.#runtime, routerId: this.routerId, status: () => this.status() }),
       });
     }
-    if (this.#opts.register) await this.#register();
     await this.#cache.start();
     this.#schedule();
     await this.settled();
+    // after the listener runs, so that the port registered is the one bound (also with port 0)
+    if (this.#opts.register) await this.#register();
   }
 
   async stop(): Promise<void> {
@@ -200,7 +201,7 @@ export class ControlNode {
     const fq = [...MASTER_FQ_NAME, this.name];
     const params = {
       router_type: 'control-node', vendor: 'contrail', address: this.bgpAddress, identifier: this.routerId,
-      port: this.#bgpPort === 0 ? undefined : this.#bgpPort, address_families: { family: ['route-target', 'inet-vpn', 'e-vpn'] },
+      port: this.bgpPort, address_families: { family: ['route-target', 'inet-vpn', 'e-vpn'] },
     };
     try {
       const cur = await this.#client.readByFqName('bgp-router', fq).catch(() => undefined);

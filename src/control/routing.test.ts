@@ -189,3 +189,29 @@ test('external VRFs: agent routes go to inet.0 with the node as next hop; gatewa
   assert.equal(rt.speaker.table('inet').size, 0, 'no longer external: withdrawn');
   await rt.stop();
 });
+
+test('applying the same desired state again changes nothing: same sessions, same VRFs, same paths', async () => {
+  const rt = runtime();
+  const peers = [peer('192.0.2.11'), peer('192.0.2.12'), peer('192.0.2.99', 'router')];
+  const instances = [instance('a', 1, ['target:64512:1']), instance('b', 2, ['target:64512:2'])];
+  rt.applyPeers(peers);
+  rt.applyInstances(instances);
+  agentRoute(rt, '192.0.2.11', 1, '10.1.0.1/32', ['target:64512:1'], 1);
+  await flush();
+  const sources = rt.speaker.sources.all().map((s) => s.id);
+  const vrfs = rt.vrfs();
+  const changes: unknown[] = [];
+  for (const v of vrfs) v.inet.subscribe((c) => changes.push(...c));
+  rt.applyPeers(peers.map((p) => ({ ...p })));
+  rt.applyInstances(instances.map((i) => ({ ...i })));
+  await flush();
+  assert.deepEqual(rt.speaker.sources.all().map((s) => s.id), sources, 'no peer removed and re-added');
+  assert.deepEqual(rt.vrfs(), vrfs, 'the same VRF objects');
+  assert.deepEqual(changes, [], 'no route changed');
+  // a changed peer spec is a new session (new source), the others stay
+  rt.applyPeers([peers[0], { ...peers[1], holdTime: 9 }, peers[2]]);
+  const now = rt.speaker.sources.all().map((s) => s.id);
+  assert.equal(now.length, sources.length);
+  assert.ok(now.includes(sources[1]) && !now.includes(sources[2]), 'only the changed peer was replaced');
+  await rt.stop();
+});
