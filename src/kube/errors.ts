@@ -1,7 +1,8 @@
 // kube-manager's typed errors. Each has a stable code (docs/kube-manager.md "Error codes").
-// `InputError`s are problems in what users wrote (annotations, specs, configuration): they become a
-// Kubernetes Event on the object and are not retried until the object changes. `NotReadyError`
-// means a dependency (a namespace's objects, a security group) is not there yet: retried.
+// `InputError`s are problems in what users wrote (annotations, specs, pools): they become a Kubernetes
+// Event on the object and a log line, and are looked at again when the object (or what it waits
+// for: a network, a pool, a freed address) changes. `NotReadyError` means a dependency (a
+// namespace's objects, a security group) is not there yet: retried with backoff.
 import { TfError } from '../common/errors.js';
 
 export class KubeManagerError extends TfError {}
@@ -18,7 +19,6 @@ export class InputError extends KubeManagerError {
     code: string,
     readonly reason: string,
     message: string,
-    readonly retry = false,
   ) {
     super(code, message, { status: 400 });
   }

@@ -67,7 +67,7 @@ export async function reconcileIngress(ctx: Ctx, namespace: string, name: string
     if (!pool) throw new InputError('KM_NO_FIP_POOL', 'NoFloatingIpPool', 'an ingress needs a floating IP pool (annotation opencontrail.org/fip-pool or [VNC] public_fip_pool)');
     if (!ctx.vnc.byFq('floating-ip-pool', pool)) {
       ctx.waitForObject('floating-ip-pool', pool, key);
-      throw new InputError('KM_FIP_POOL_NOT_FOUND', 'FloatingIpPoolNotFound', `floating IP pool ${pool.join(':')} does not exist`, true);
+      throw new InputError('KM_FIP_POOL_NOT_FOUND', 'FloatingIpPoolNotFound', `floating IP pool ${pool.join(':')} does not exist`);
     }
   } catch (err) {
     await tx.settle();
@@ -152,7 +152,7 @@ export async function reconcileIngress(ctx: Ctx, namespace: string, name: string
       else await tx.rollback();
       await tx.settle();
       if (err.code === 'SUBNET_EXHAUSTED') ctx.waitForAddresses(key);
-      await ctx.report(ing, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `ingress ${namespace}/${name}: ${err.message}`, true));
+      await ctx.report(ing, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `ingress ${namespace}/${name}: ${err.message}`));
       return;
     }
     throw err;

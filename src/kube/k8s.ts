@@ -88,6 +88,7 @@ export class Watched<T extends KubernetesObject> {
       // client-node reports a failed list through the error callback and resolves anyway.
       if (this.#informer.latestResourceVersion() !== '') break;
       if (this.#stopped) return;
+      this.#log.warn({ resource: this.resource, err: this.lastError }, 'Kubernetes list failed; retrying');
       await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(this.#failures, 5))));
     }
     this.#synced = true;

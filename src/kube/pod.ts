@@ -57,7 +57,7 @@ export function podNetwork(ctx: Ctx, pod: V1Pod): PodNetwork {
   const vnObj = ctx.vnc.byFq('virtual-network', vn);
   if (!vnObj) {
     const custom = fqKey(vn) !== fqKey(ctx.cluster.network) && fqKey(vn) !== fqKey([...projectOf(ctx.names, nsName), isolatedVnName(nsName)]);
-    if (custom) throw new InputError('KM_NETWORK_NOT_FOUND', 'NetworkNotFound', `virtual network ${vn.join(':')} (annotation ${ANNOTATION.network}) does not exist`, true);
+    if (custom) throw new InputError('KM_NETWORK_NOT_FOUND', 'NetworkNotFound', `virtual network ${vn.join(':')} (annotation ${ANNOTATION.network}) does not exist`);
     throw new NotReadyError(`virtual network ${vn.join(':')} not created yet`);
   }
   const podIpamRef = refsOf(vnObj, 'network_ipam_refs').find((r) => fqKey(r.to) === fqKey(ctx.cluster.podIpam));
@@ -222,7 +222,7 @@ export async function reconcilePod(ctx: Ctx, namespace: string, name: string): P
       await tx.rollback();
       await tx.settle();
       ctx.waitForAddresses(key);
-      await ctx.report(want, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `no address for the pod on ${net.vn.join(':')}: ${err.message}`, true));
+      await ctx.report(want, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `no address for the pod on ${net.vn.join(':')}: ${err.message}`));
       return;
     }
     throw err;

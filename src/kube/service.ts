@@ -171,7 +171,7 @@ export async function reconcileService(ctx: Ctx, namespace: string, name: string
     if ((ext.addresses.length > 0 || ext.auto) && !pool) throw new InputError('KM_NO_FIP_POOL', 'NoFloatingIpPool', 'the service needs an external address but no floating IP pool is configured (annotation opencontrail.org/fip-pool or [VNC] public_fip_pool)');
     if (pool && !ctx.vnc.byFq('floating-ip-pool', pool)) {
       ctx.waitForObject('floating-ip-pool', pool, key);
-      throw new InputError('KM_FIP_POOL_NOT_FOUND', 'FloatingIpPoolNotFound', `floating IP pool ${pool.join(':')} does not exist`, true);
+      throw new InputError('KM_FIP_POOL_NOT_FOUND', 'FloatingIpPoolNotFound', `floating IP pool ${pool.join(':')} does not exist`);
     }
   } catch (err) {
     await tx.settle();
@@ -268,7 +268,7 @@ export async function reconcileService(ctx: Ctx, namespace: string, name: string
       else await tx.rollback();
       await tx.settle();
       if (err.code === 'SUBNET_EXHAUSTED') ctx.waitForAddresses(key);
-      await ctx.report(want, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `service ${namespace}/${name}: ${err.message}`, true));
+      await ctx.report(want, new InputError('KM_ADDRESS_ALLOCATION', 'AddressAllocationFailed', `service ${namespace}/${name}: ${err.message}`));
       return;
     }
     throw err;
