@@ -132,7 +132,8 @@ export function pathView(c: PathContext, p: Path, index: number, ecmpCount: numb
     tunnel_encap: encapsOf(a),
     best: index === 0 && ecmpCount > 0,
     ecmp: index < ecmpCount,
-    stale: p.stale,
+    // a VRF copy is as stale as the VPN path it was imported from (graceful restart of its peer)
+    stale: p.stale || (c.table.vrf !== undefined && !local && (c.rt.speaker.table(c.table.family === 'e-vpn' ? 'e-vpn' : 'inet-vpn').bestAt(p.pathId)?.stale ?? false)),
     feasible: p.feasible,
   };
 }

@@ -72,6 +72,8 @@ test('an agent crash keeps its routes stale until it returns; what it does not r
 
   await a.crash();
   await eventually(() => stale(node, '10.7.0.1/32') === true, 'the control node marks a\'s routes stale');
+  const shown = await (await fetch(`http://127.0.0.1:${node.introspectPort}/Snh_ShowRouteReq?routing_instance=default-domain:gr:web:web&prefix=10.7.0.1`)).json() as { tables: { routes: { paths: { stale: boolean }[] }[] }[] };
+  assert.equal(shown.tables[0].routes[0].paths[0].stale, true, 'introspect shows the VRF copy stale too');
   await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(b.prefixes(), ['10.7.0.1/32', '10.7.0.9/32'], 'b keeps forwarding on a\'s routes');
   const nei = node.runtime!.speaker.peer(host(11))!;
