@@ -74,7 +74,7 @@ export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}${err ? `; last error: ${String(err)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}${err ? `; last error: ${err instanceof Error ? err.message : JSON.stringify(err)}` : ''}`);
 }
 
 export async function startE2eLab(stem: string, opts: Partial<LabOptions> = {}): Promise<E2eLab> {
