@@ -7,7 +7,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'tf-data/**', 'tf-lab/**', '**/testdata/**'] },
+  { ignores: ['dist/**', '.bench-out/**', 'node_modules/**', 'tf-data/**', 'tf-lab/**', '**/testdata/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
