@@ -1,0 +1,180 @@
+// Two compute nodes with real agents (`tfctl serve agent` inside node namespaces), a real config API with
+// the schema transformer and our control node in the test process, pods plumbed through tf-cni: ping and
+// TCP across nodes, isolated networks that cannot reach each other, a security group allowing tcp/80 and
+// not tcp/81, a service VIP with members on both nodes spreading connections and dropping an undeclared
+// port, an agent restart that keeps an open TCP connection and changes nothing, and forwarding that goes
+// on while the control node is gone (headless). Needs root.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestConfigApi, type TestConfigApi } from '../support/config-api.js';
+import { startControlNode, type ControlNode } from '../../src/control/control-node.js';
+import { AgentProcess, ConfigBuilder, Fabric, cniEnv, eventually, netconf, ping, rootSkip, runCni, type PodObjects } from '../support/agent-env.js';
+import { holdConnection, probe, startServer, type NetnsServer } from '../support/netns-tcp.js';
+
+interface Pod {
+  name: string;
+  ns: string;
+  node: string;
+  obj: PodObjects;
+}
+
+describe('agents on two nodes', { skip: rootSkip }, () => {
+  let fabric: Fabric;
+  let api: TestConfigApi;
+  let cn: ControlNode | undefined;
+  let cfg: ConfigBuilder;
+  let project: string[];
+  let controlPort = 0;
+  let red: { uuid: string; fq: string[] };
+  const agents = new Map<string, AgentProcess>();
+  const pods = new Map<string, Pod>();
+  const servers: NetnsServer[] = [];
+  const VIP = '10.61.1.200';
+
+  async function startControl(port = 0): Promise<ControlNode> {
+    const c = await startControlNode({ configApi: api.url, name: 'cn1', routerId: fabric.hostIp, bgpAddress: fabric.hostIp, bgpPort: port, introspectPort: 0, connectRetryTime: 1, holdTime: 9 });
+    controlPort = c.bgpPort;
+    return c;
+  }
+
+  async function addPod(name: string, node: string, vn: { fq: string[] }, sgs: { fq: string[] }[] = []): Promise<Pod> {
+    const obj = await cfg.pod(project, 'default', name, vn, node, sgs);
+    const ns = await fabric.podNs(name);
+    const a = agents.get(node)!;
+    const r = await runCni(cniEnv('ADD', `c-${name}`, ns, { namespace: 'default', name }), netconf(a.socket));
+    assert.equal(r.code, 0, `CNI ADD ${name}: ${r.stdout}\n${a.output}`);
+    const p = { name, ns, node, obj };
+    pods.set(name, p);
+    return p;
+  }
+
+  before(async () => {
+    fabric = await Fabric.create('ag', ['a', 'b']);
+    api = await startTestConfigApi({ transformer: true, bookmarkMs: 50, host: fabric.hostIp });
+    cfg = new ConfigBuilder(api.client);
+    const gsc = await api.client.fqNameToId('global-system-config', ['default-global-system-config']);
+    await api.client.update('global-system-config', gsc, { graceful_restart_parameters: { enable: true, restart_time: 120, end_of_rib_timeout: 30 } });
+    cn = await startControl();
+    for (const n of ['a', 'b']) {
+      const a = new AgentProcess(fabric, fabric.node(n), { configApi: api.url, controls: `${fabric.hostIp}:${controlPort}` });
+      agents.set(n, a);
+      await a.start();
+    }
+    project = await cfg.project(`p-${fabric.id}`);
+    red = await cfg.network(project, 'red', '10.61.1.0/24');
+    const blue = await cfg.network(project, 'blue', '10.61.2.0/24');
+    const web = await cfg.securityGroup(project, 'web', [
+      { direction: '>', protocol: 'tcp', ethertype: 'IPv4', src_addresses: [{ security_group: 'any' }], dst_addresses: [{ security_group: 'local' }], dst_ports: [{ start_port: 80, end_port: 80 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
+      { direction: '>', protocol: 'icmp', ethertype: 'IPv4', src_addresses: [{ security_group: 'any' }], dst_addresses: [{ security_group: 'local' }], dst_ports: [{ start_port: 0, end_port: 65535 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
+      { direction: '>', protocol: 'any', ethertype: 'IPv4', src_addresses: [{ security_group: 'local' }], dst_addresses: [{ subnet: { ip_prefix: '0.0.0.0', ip_prefix_len: 0 } }], dst_ports: [{ start_port: 0, end_port: 65535 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
+    ]);
+    await addPod('ra1', 'a', red);
+    await addPod('ra2', 'a', red);
+    await addPod('rb1', 'b', red);
+    await addPod('ba1', 'a', blue);
+    await addPod('bb1', 'b', blue);
+    await addPod('wb1', 'b', red, [web]);
+    await cfg.service(project, 'svc', red, VIP, [pods.get('ra1')!.obj, pods.get('rb1')!.obj], [{ protocol: 'TCP', src_port: 80, dst_port: 8080 }]);
+    for (const p of ['ra1', 'rb1']) servers.push(await startServer(pods.get(p)!.ns, p, [8080, 7000]));
+    servers.push(await startServer(pods.get('wb1')!.ns, 'wb1', [80, 81]));
+    servers.push(await startServer(pods.get('bb1')!.ns, 'bb1', [7000]));
+  });
+
+  after(async () => {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    for (const a of agents.values()) await a.stop('SIGKILL').catch(() => undefined);
+    await cn?.stop().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await fabric?.destroy();
+  });
+
+  const ip = (p: string) => pods.get(p)!.obj.ip;
+  const ns = (p: string) => pods.get(p)!.ns;
+
+  test('ping and TCP across nodes on one network', async () => {
+    await eventually(() => ping(ns('ra1'), ip('rb1')), `ping ra1 → rb1 (${ip('rb1')})`, 60_000);
+    assert.ok(await ping(ns('rb1'), ip('ra1')));
+    assert.ok(await ping(ns('ra2'), ip('ra1')), 'same node');
+    const r = await probe(ns('ra1'), ip('rb1'), 7000, { count: 3 });
+    assert.ok(r.every((x) => x?.startsWith('rb1:7000:')), JSON.stringify(r));
+  });
+
+  test('pods of two isolated networks cannot reach each other', async () => {
+    await eventually(() => ping(ns('ba1'), ip('bb1')), 'ping within blue', 60_000);
+    assert.equal(await ping(ns('ra1'), ip('bb1'), false), false, 'red → blue across nodes');
+    assert.equal(await ping(ns('ra1'), ip('ba1'), false), false, 'red → blue on one node');
+    assert.deepEqual(await probe(ns('rb1'), ip('ba1'), 7000, { timeoutMs: 1500 }), [null]);
+  });
+
+  test('a security group allowing tcp/80 and not tcp/81 is enforced on real connections', async () => {
+    await eventually(async () => (await probe(ns('ra1'), ip('wb1'), 80, { timeoutMs: 2000 }))[0]?.startsWith('wb1:80:'), 'tcp/80 to wb1', 60_000);
+    assert.deepEqual(await probe(ns('ra1'), ip('wb1'), 81, { timeoutMs: 1500 }), [null], 'tcp/81 blocked');
+    assert.ok(await ping(ns('ra1'), ip('wb1')), 'icmp allowed');
+    // egress allowed by the group: wb1 reaches ra1
+    assert.ok((await probe(ns('wb1'), ip('ra1'), 7000))[0]?.startsWith('ra1:7000:'));
+  });
+
+  test('a service VIP spreads connections over members on both nodes and drops an undeclared port', async () => {
+    const answers = await eventually(async () => {
+      const r = await probe(ns('ra2'), VIP, 80, { count: 40, timeoutMs: 3000, concurrency: 4 });
+      return r.every((x) => x !== null) && r;
+    }, 'VIP answers', 60_000);
+    const who = new Set(answers.map((x) => x.split(':')[0]));
+    assert.deepEqual([...who].sort(), ['ra1', 'rb1'], 'both members answered');
+    assert.deepEqual(await probe(ns('ra2'), VIP, 81, { timeoutMs: 1500 }), [null], 'undeclared port dropped');
+    // from the other node too
+    const fromB = await probe(ns('wb1'), VIP, 80, { count: 10 });
+    assert.ok(fromB.every((x) => x?.split(':')[1] === '8080'), JSON.stringify(fromB));
+  });
+
+  test('introspect lists interfaces, VRFs and routes (ECMP-free here) as the model has them', async () => {
+    const a = agents.get('a')!;
+    const itf = await a.get<{ interfaces: { name: string; ip: string; active: boolean; vm_name: string; vn_name: string }[] }>('/Snh_ItfReq');
+    assert.deepEqual(itf.interfaces.map((i) => i.ip).sort(), [ip('ba1'), ip('ra1'), ip('ra2')].sort());
+    assert.ok(itf.interfaces.every((i) => i.active));
+    const vrfs = await a.get<{ vrfs: { name: string; vn: string; ucindex: number }[] }>('/Snh_VrfListReq');
+    assert.deepEqual(vrfs.vrfs.map((v) => v.vn).sort(), [`${project.join(':')}:blue`, `${project.join(':')}:red`]);
+    const routes = await a.get<{ routes: { src_ip: string; path_list: { peer: string; nh: { type: string; dip?: string } }[] }[] }>(`/Snh_Inet4UcRouteReq?src_ip=${ip('rb1')}`);
+    const r = routes.routes.find((x) => x.src_ip === ip('rb1'))!;
+    assert.equal(r.path_list[0].nh.type, 'tunnel');
+    assert.equal(r.path_list[0].nh.dip, fabric.node('b').ip);
+  });
+
+  test('an agent restart keeps an open TCP connection and converges without changes', async () => {
+    const conn = await holdConnection(ns('ra1'), ip('rb1'), 7000);
+    try {
+      assert.equal(await conn.roundTrip('before'), 'before');
+      const b = agents.get('b')!;
+      assert.equal(await b.stop('SIGTERM'), 0);
+      assert.equal(await conn.roundTrip('agent down'), 'agent down');
+      await b.start();
+      await eventually(async () => (await b.get<{ last_render: { ok: boolean } | null }>('/Snh_AgentStatus')).last_render?.ok, 'first render after restart', 60_000);
+      const st = await b.get<{ last_render: { inSync: boolean }; renders: number }>('/Snh_AgentStatus');
+      assert.equal(st.last_render.inSync, true, 'the restarted agent found the kernel as it wants it');
+      assert.equal(await conn.roundTrip('after'), 'after');
+      // still converges: a new pod on the restarted node is reachable
+      const rb2 = await addPod('rb2', 'b', red);
+      await eventually(() => ping(ns('ra1'), rb2.obj.ip), 'ping a pod added after the restart', 60_000);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  test('forwarding goes on while the control node is gone; routes are learned again when it returns', async () => {
+    const conn = await holdConnection(ns('ra1'), ip('rb1'), 7000);
+    try {
+      await cn!.stop();
+      cn = undefined;
+      const a = agents.get('a')!;
+      await eventually(async () => (await a.get<{ headless: boolean }>('/Snh_AgentStatus')).headless, 'agent a headless');
+      assert.equal(await conn.roundTrip('headless'), 'headless');
+      assert.ok(await ping(ns('ra1'), ip('rb1')), 'new traffic still flows');
+      cn = await startControl(controlPort);
+      await eventually(async () => !(await a.get<{ headless: boolean }>('/Snh_AgentStatus')).headless, 'agent a back on live routes', 60_000);
+      assert.ok(await ping(ns('ra1'), ip('rb1')));
+      assert.equal(await conn.roundTrip('back'), 'back');
+    } finally {
+      await conn.close();
+    }
+  });
+});
