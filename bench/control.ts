@@ -1,4 +1,4 @@
-// `npm run bench -- control [--agents 100] [--routes 1000] [--vns 100] [--vns-per-agent 10] [--hold 3]`
+// `npm run bench -- control [--agents 100] [--routes 1000] [--vns 100] [--vns-per-agent 10] [--hold 3] [--hold-others 3]`
 // A control node process (`bench/control/cn.ts`, compiled to JS) follows a config API with the schema
 // transformer (100 networks, paired by 50 policies: each network imports its partner's target, so
 // every route lands in two VRFs ≈ 200,000 VRF paths). Simulated agents in two other processes (99 in one,
@@ -12,7 +12,7 @@
 // its routes, with hold time --hold (the control node detects the cut by its hold timer).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startConfigApi } from '../src/config/server.js';
@@ -28,10 +28,11 @@ interface Options {
   vns: number;
   vnsPerAgent: number;
   hold: number;
+  holdOthers: number;
 }
 
 function parse(args: string[]): Options {
-  const o: Options = { agents: 100, routes: 1000, vns: 100, vnsPerAgent: 10, hold: 3 };
+  const o: Options = { agents: 100, routes: 1000, vns: 100, vnsPerAgent: 10, hold: 3, holdOthers: NaN };
   for (let i = 0; i < args.length; i++) {
     const v = Number(args[i + 1]);
     if (args[i] === '--agents') o.agents = v;
@@ -39,9 +40,11 @@ function parse(args: string[]): Options {
     else if (args[i] === '--vns') o.vns = v;
     else if (args[i] === '--vns-per-agent') o.vnsPerAgent = v;
     else if (args[i] === '--hold') o.hold = v;
+    else if (args[i] === '--hold-others') o.holdOthers = v;
     else continue;
     i++;
   }
+  if (Number.isNaN(o.holdOthers)) o.holdOthers = o.hold;
   if (o.vns % 2 !== 0) throw new Error('--vns must be even (networks are paired)');
   if (o.routes % o.vnsPerAgent !== 0) throw new Error('--routes must be a multiple of --vns-per-agent');
   return o;
@@ -57,6 +60,13 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 function procStatusKb(pid: number, field: string): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+/** CPU seconds (user + system) a process used so far. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
 function compile(): string {
@@ -105,7 +115,7 @@ export async function main(args: string[]): Promise<void> {
   const block = `127.${100 + Math.floor(Math.random() * 100)}`;
   const CN = `${block}.0.1`;
   const agentAddr = (a: number) => `${block}.${1 + Math.floor(a / 250)}.${1 + (a % 250)}`;
-  console.log(`control bench: ${o.agents} agents × ${o.routes} routes, ${o.vns} networks in ${o.vns / 2} connected pairs, ${o.vnsPerAgent} networks per agent, hold ${o.hold} s`);
+  console.log(`control bench: ${o.agents} agents × ${o.routes} routes, ${o.vns} networks in ${o.vns / 2} connected pairs, ${o.vnsPerAgent} networks per agent, hold ${o.hold} s (other agents ${o.holdOthers} s)`);
   console.log(`  load average at start: ${load()}`);
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-control-'));
   const children: ChildProcess[] = [];
@@ -215,31 +225,34 @@ export async function main(args: string[]): Promise<void> {
     const rssBase = procStatusKb(cnPid, 'VmRSS') * 1024;
     console.log(`  control node up, config synced: RSS ${(rssBase / 1048576).toFixed(1)} MB before any agent`);
 
-    const mkPlan = (list: AgentPlan[], name: string): string => {
-      const p: Plan = { cn: { address: CN, port: Number(ready.bgpPort) }, holdTime: o.hold, asn: 64512, agents: list };
+    const mkPlan = (list: AgentPlan[], name: string, holdTime: number): string => {
+      const p: Plan = { cn: { address: CN, port: Number(ready.bgpPort) }, holdTime, asn: 64512, agents: list };
       const f = join(dir, `${name}.json`);
       writeFileSync(f, JSON.stringify(p));
       return f;
     };
-    const others = jsonChild(process.execPath, [join(out, 'bench/control/agents.js'), mkPlan(agents.filter((_, i) => i !== victim), 'others')], 'agents');
-    const alone = jsonChild(process.execPath, [join(out, 'bench/control/agents.js'), mkPlan([agents[victim]], 'victim')], 'victim');
+    const others = jsonChild(process.execPath, [join(out, 'bench/control/agents.js'), mkPlan(agents.filter((_, i) => i !== victim), 'others', o.holdOthers)], 'agents');
+    const alone = jsonChild(process.execPath, [join(out, 'bench/control/agents.js'), mkPlan([agents[victim]], 'victim', o.hold)], 'victim');
     children.push(others.proc, alone.proc);
     await Promise.all([others.next('up', 300_000), alone.next('up', 300_000)]);
     console.log(`  all ${o.agents} sessions established; load ${load()}`);
 
     // ---- convergence ----
+    const cpu0 = [cnPid, others.proc.pid!, alone.proc.pid!].map(cpuSeconds);
     const goAt = Date.now();
     others.send('go');
     alone.send('go');
     const [c1, c2] = await Promise.all([others.next('converged'), alone.next('converged')]);
     const convergedAt = Math.max(Number(c1.t), Number(c2.t));
     const converge = (convergedAt - goAt) / 1000;
+    const cpu1 = [cnPid, others.proc.pid!, alone.proc.pid!].map(cpuSeconds);
     const rss = procStatusKb(cnPid, 'VmRSS') * 1024;
     const hwm = procStatusKb(cnPid, 'VmHWM') * 1024;
     const metrics = await (await fetch(`${introspect}/metrics`)).text();
     const held = Number(/tf_control_paths\{tables="vrf"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
     const vpnPaths = Number(/tf_control_paths\{tables="inet-vpn"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
     console.log(`  converged in ${converge.toFixed(2)} s (every agent holds its ${deliveries} expected routes in total); load ${load()}`);
+    console.log(`  CPU used while converging: control node ${(cpu1[0] - cpu0[0]).toFixed(1)} s, agent processes ${(cpu1[1] - cpu0[1] + cpu1[2] - cpu0[2]).toFixed(1)} s (wall ${converge.toFixed(1)} s on ${cpus().length} cores)`);
     console.log(`  control node: ${held} VRF paths, ${vpnPaths} VPN paths; RSS ${(rss / 1048576).toFixed(1)} MB (peak ${(hwm / 1048576).toFixed(1)} MB, ${(rssBase / 1048576).toFixed(1)} MB before the routes)`);
     console.log(`  RSS per VRF path: ${(rss / held).toFixed(0)} B total, ${((rss - rssBase) / held).toFixed(0)} B added by the routes   (target ≤ 1024 B)`);
     if (held !== vrfPaths) console.log(`  NOTE: ${held} VRF paths held, ${vrfPaths} expected`);
