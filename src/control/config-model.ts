@@ -290,7 +290,7 @@ export function peerSpecs(input: {
     out.push(p);
   };
   const routers = [...input.bgpRouters].sort((a, b) => (fq(a) < fq(b) ? -1 : 1));
-  const me = routers.find((b) => b.fq_name[b.fq_name.length - 1] === self.name && fq(b).startsWith(`${MASTER_INSTANCE}:`));
+  const me = findSelf(routers, self.name);
   for (const b of routers) {
     if (b === me) continue;
     const name = fq(b);

@@ -9,7 +9,7 @@ import type { Route } from '../bgp/rib/table.js';
 import { formatNlri } from '../bgp/wire/nlri.js';
 import type { Family } from '../bgp/wire/constants.js';
 import { NoSuchTableError, NotReadyError } from './errors.js';
-import { MASTER_INSTANCE, MODULE_ID } from './names.js';
+import { MASTER_INSTANCE } from './names.js';
 import { pathView, tableCounts, type PathView, type TableCounts } from './path-view.js';
 import { maskOf, parseRouteQuery, prefixMatches, type RouteQuery } from './route-query.js';
 import type { RoutingRuntime, TableRef } from './routing.js';
@@ -90,6 +90,8 @@ export interface InstanceView {
   external: boolean;
   connections: string[];
   static_routes: { prefix: string; next_hop: string }[];
+  /** external instances: prefixes sent as inet routes (gateway-less access), with their next hops */
+  inet_exports: { prefix: string; next_hop: string }[];
   tables: { name: string; prefixes: number; paths: number }[];
 }
 
@@ -264,7 +266,7 @@ export function routingInstances(rt: RoutingRuntime, search: string | null = nul
   if (contains(MASTER_INSTANCE, search)) {
     out.push({
       name: MASTER_INSTANCE, virtual_network: 'default-domain:default-project:ip-fabric', vn_index: null, vxlan_id: null,
-      import_target: [], export_target: [], is_default: true, external: false, connections: [], static_routes: [],
+      import_target: [], export_target: [], is_default: true, external: false, connections: [], static_routes: [], inet_exports: [],
       tables: masterTables.map((t) => ({ name: t.name, prefixes: t.table.size, paths: t.table.pathCount })),
     });
   }
@@ -275,6 +277,7 @@ export function routingInstances(rt: RoutingRuntime, search: string | null = nul
       name: v.name, virtual_network: s.virtualNetwork, vn_index: s.vnIndex, vxlan_id: s.vxlanId,
       import_target: [...s.importTargets], export_target: [...s.exportTargets], is_default: s.isDefault, external: s.external,
       connections: [...s.connections], static_routes: s.staticRoutes.map((r) => ({ prefix: r.prefix, next_hop: r.nextHop })),
+      inet_exports: [...rt.inetExports(v)].map(([prefix, nh]) => ({ prefix, next_hop: nh })).sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
       tables: v.tables().map((t) => ({ name: t.name, prefixes: t.size, paths: t.pathCount })),
     });
   }
@@ -306,4 +309,3 @@ export function introspectRoutes(src: IntrospectSource): Record<string, Introspe
   };
 }
 
-export { MODULE_ID };

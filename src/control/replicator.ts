@@ -87,13 +87,6 @@ export class Replicator {
     return this.#vrfsAt[d] ?? NONE;
   }
 
-  /** Paths this replicator keeps in VRF tables. */
-  get replicatedPaths(): number {
-    let n = 0;
-    for (const l of this.#vrfsAt) if (l) n += l.length;
-    return n;
-  }
-
   #wanted(attrId: number): readonly Vrf[] {
     let w = this.#memo.get(attrId);
     if (w) return w;

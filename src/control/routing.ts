@@ -190,6 +190,11 @@ export class RoutingRuntime {
     return found;
   }
 
+  /** (prefix, next hop) an external VRF sends as inet routes. */
+  inetExports(v: Vrf): ReadonlyMap<string, string> {
+    return this.#fip.exported(v);
+  }
+
   /** Targets originated as RTC routes on behalf of the agents. */
   rtcTargets(): string[] {
     return this.#rtc.targets();
