@@ -72,6 +72,8 @@ export function portFromJson(v: unknown): PortEntry {
     if (!isUuid(x)) throw new BadRequestError(`Invalid or missing field for <${k}>: not a uuid`, { field: k });
     return x;
   };
+  // Checked in the original's order: vm-uuid, host-ifname, vm-name, vn-uuid, vmi-uuid.
+  const vmUuid = uuid('vm-uuid');
   const tap = str('host-ifname');
   if (!/^[A-Za-z0-9_-]{1,15}$/.test(tap)) throw new BadRequestError('Invalid or missing field for <host-ifname>: not an interface name', { field: 'host-ifname' });
   const ifname = str('vm-ifname', false) || 'eth0';
@@ -82,11 +84,14 @@ export function portFromJson(v: unknown): PortEntry {
   if (mtu !== undefined && (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
     throw new BadRequestError('Invalid field <mtu>: an integer in 68..65535', { field: 'mtu' });
   }
+  const vmName = str('vm-name');
+  const vnUuid = uuid('vn-uuid');
+  const vmiUuid = uuid('vmi-uuid');
   return {
-    vmiUuid: uuid('vmi-uuid'),
-    vmUuid: uuid('vm-uuid'),
-    vnUuid: uuid('vn-uuid'),
-    vmName: str('vm-name'),
+    vmiUuid,
+    vmUuid,
+    vnUuid,
+    vmName,
     containerId: str('vm-id', false),
     tap,
     ifname,
