@@ -12,7 +12,6 @@ import { summarize, type HealthReport } from '../common/health.js';
 import { startIntrospect, type RunningServer } from '../common/http.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { Registry } from '../common/metrics.js';
-import { ReconcileQueue } from '../common/reconcile-queue.js';
 import { VncClient } from '../vnc/client.js';
 import type { VncObject } from '../vnc/object.js';
 import { ownerKey, type Owner } from './annotations.js';
@@ -28,6 +27,7 @@ import { reconcileNode } from './node.js';
 import { compiledOf } from './network-policy/attach.js';
 import { reconcilePolicy } from './network-policy/reconcile.js';
 import { reconcilePod } from './pod.js';
+import { KeyQueues } from './queues.js';
 import { reconcileService } from './service.js';
 import { Tx, WriteStats } from './tx.js';
 import { VncState, refsOf } from './vnc-state.js';
@@ -56,7 +56,7 @@ export class KubeManager {
   readonly owner: Owner;
   introspect: RunningServer | undefined;
   cluster: ClusterInfo | undefined;
-  #queue: ReconcileQueue<string> | undefined;
+  #queue: KeyQueues | undefined;
   #ctx: Ctx | undefined;
   #ownClient: boolean;
   #stopped = false;
@@ -126,12 +126,11 @@ export class KubeManager {
     const tx = new Tx(this.client, this.vnc, this.stats, this.log);
     this.cluster = await ensureCluster(tx, this.cfg, this.names, this.log);
     this.#ctx = this.#makeContext(this.cluster);
-    this.#queue = new ReconcileQueue<string>({
+    this.#queue = new KeyQueues({
       reconcile: (key) => this.#reconcile(key),
-      concurrency: this.cfg.workers,
-      baseBackoffMs: 50,
-      maxBackoffMs: 10_000,
+      workers: this.cfg.workers,
       onError: (key, err, attempt) => {
+        if (this.#stopped) return;
         if (err instanceof NotReadyError) this.log.debug({ key, attempt, err: err.message }, 'waiting for a dependency');
         else this.log.warn({ key, attempt, err: errorMessage(err) }, 'reconcile failed; will retry');
       },
@@ -350,7 +349,7 @@ export class KubeManager {
     await this.#queue?.idle();
   }
 
-  get queue(): ReconcileQueue<string> | undefined {
+  get queue(): KeyQueues | undefined {
     return this.#queue;
   }
 
@@ -391,6 +390,12 @@ export class KubeManager {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#queue?.stop();
+    // Let running reconciles finish their current write (bounded), so nothing is cut mid-request.
+    if (this.#queue) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#queue.idle(), new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
     await this.k8s.stop().catch(() => undefined);
     this.vnc.close();
     await this.introspect?.close();
