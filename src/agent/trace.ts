@@ -38,6 +38,8 @@ export interface TraceBranch {
 
 export interface TraceResult {
   node: string;
+  /** the node's underlay address (what other nodes' routes name as next hop) */
+  nodeIp: string;
   query: TraceQuery;
   srcLocal: boolean;
   dstLocal: boolean;
@@ -102,7 +104,7 @@ export function trace(state: NodeState, node: string, q: TraceQuery): TraceResul
   const groups = new Map(state.addressGroups.map((g) => [g.id, g.addresses]));
   const src = state.interfaces.find((f) => f.ip === q.src);
   const dstIface = state.interfaces.find((f) => f.ip === q.dst);
-  const result: TraceResult = { node, query: q, srcLocal: src !== undefined, dstLocal: dstIface !== undefined, branches: [] };
+  const result: TraceResult = { node, nodeIp: state.underlay.ip, query: q, srcLocal: src !== undefined, dstLocal: dstIface !== undefined, branches: [] };
 
   if (!src) {
     // Destination side only: the ingress policy of a local interface for a connection from src.

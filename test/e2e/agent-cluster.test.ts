@@ -10,6 +10,9 @@ import { startTestConfigApi, type TestConfigApi } from '../support/config-api.js
 import { startControlNode, type ControlNode } from '../../src/control/control-node.js';
 import { AgentProcess, ConfigBuilder, Fabric, cniEnv, eventually, netconf, ping, rootSkip, runCni, type PodObjects } from '../support/agent-env.js';
 import { holdConnection, probe, startServer, type NetnsServer } from '../support/netns-tcp.js';
+import { agentFetcher, vrOutput } from '../../src/cli/vr.js';
+import { runTrace } from '../../src/cli/trace.js';
+import { formatTrace, reportVerdict } from '../../src/agent/cli-format.js';
 
 interface Pod {
   name: string;
@@ -138,6 +141,38 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
     const r = routes.routes.find((x) => x.src_ip === ip('rb1'))!;
     assert.equal(r.path_list[0].nh.type, 'tunnel');
     assert.equal(r.path_list[0].nh.dip, fabric.node('b').ip);
+  });
+
+  test('tfctl vr prints interfaces, VRFs and routes in ist.py layouts', async () => {
+    const get = agentFetcher(agents.get('a')!.introspect);
+    const intf = await vrOutput(['intf'], get);
+    assert.match(intf.split('\n')[1], /^\| index +\| name +\| active +\| mac_addr +\| ip_addr +\| mdata_ip_addr +\| vm_name +\| vn_name +\|$/);
+    assert.ok(intf.includes(ip('ra1')) && intf.includes('Active'));
+    const vrf = await vrOutput(['vrf'], get);
+    assert.match(vrf.split('\n')[1], /^\| name +\| ucindex +\| mcindex +\| brindex +\| evpnindex +\| vxlan_id +\| vn +\|$/);
+    const route = await vrOutput(['route', ip('rb1')], get);
+    assert.match(route, new RegExp(`${ip('rb1').replace(/\./g, '\\.')}/32\n    \\[${fabric.hostIp.replace(/\./g, '\\.')}\\] pref:200\n     via VXLAN dip:${fabric.node('b').ip.replace(/\./g, '\\.')} sip:${fabric.node('a').ip.replace(/\./g, '\\.')} label:\\d+`));
+    const xmpp = await vrOutput(['xmpp'], get);
+    assert.ok(xmpp.includes('Established'));
+  });
+
+  test('tfctl trace: which rule decides, across nodes, through a service', async () => {
+    const all = [...agents.values()].map((a) => ({ url: a.introspect, get: agentFetcher(a.introspect) }));
+    const ok80 = await runTrace({ src: ip('ra1'), dst: ip('wb1'), protocol: 'tcp', port: 80 }, all);
+    assert.equal(reportVerdict(ok80), 'allowed', formatTrace(ok80));
+    assert.match(formatTrace(ok80), /ingress +\[node b\] tap\S+ ingress: allowed by rule \S+: tcp port 80/);
+    const no81 = await runTrace({ src: ip('ra1'), dst: ip('wb1'), protocol: 'tcp', port: 81 }, all);
+    assert.equal(reportVerdict(no81), 'denied');
+    assert.match(formatTrace(no81), /no rule of its security groups allows it/);
+    const iso = await runTrace({ src: ip('ra1'), dst: ip('bb1'), protocol: 'icmp' }, all);
+    assert.equal(reportVerdict(iso), 'denied');
+    assert.match(formatTrace(iso), /no route to .* unreachable/);
+    const svc = await runTrace({ src: ip('ra2'), dst: VIP, protocol: 'tcp', port: 80 }, all);
+    assert.equal(reportVerdict(svc), 'allowed', formatTrace(svc));
+    assert.deepEqual(svc.source!.branches.map((b) => `${b.dst}:${b.port}`).sort(), [`${ip('ra1')}:8080`, `${ip('rb1')}:8080`].sort());
+    const svc81 = await runTrace({ src: ip('ra2'), dst: VIP, protocol: 'tcp', port: 81 }, all);
+    assert.equal(reportVerdict(svc81), 'denied');
+    assert.match(formatTrace(svc81), /not a declared port; dropped/);
   });
 
   test('an agent restart keeps an open TCP connection and converges without changes', async () => {
