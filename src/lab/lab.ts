@@ -217,8 +217,9 @@ export class Lab {
         controls: this.topo.controls.map((c) => ({ name: c.host, address: c.underlayIp!, port: CONTROL_BGP_PORT })),
         gateway: { name: this.topo.gateway.host, address: this.topo.gateway.underlayIp!, port: GATEWAY_BGP_PORT },
         publicSubnet: this.topo.publicSubnet,
+        gracefulRestartTime: 120,
       });
-      this.#progress(`config: ${writes.length} objects (bgp-routers for ${this.topo.controls.length} control nodes and the gateway, public network ${this.topo.publicSubnet} with public-fip-pool) (${secs(t)})`);
+      this.#progress(`config: ${writes.length} writes (graceful restart on, bgp-routers for ${this.topo.controls.length} control nodes and the gateway, public network ${this.topo.publicSubnet} with public-fip-pool) (${secs(t)})`);
     } finally {
       client.close();
     }

@@ -9,6 +9,7 @@ const spec: ProvisionSpec = {
   controls: [{ name: 'control1', address: '10.0.0.11', port: 1179 }, { name: 'control2', address: '10.0.0.12', port: 1179 }],
   gateway: { name: 'gateway', address: '10.0.0.1', port: 179 },
   publicSubnet: '198.51.100.0/24',
+  gracefulRestartTime: 120,
 };
 
 let api: TestConfigApi;
@@ -28,6 +29,7 @@ test('inWantedState compares wanted fields only, refs by target name', () => {
 test('first run creates the bgp-routers, the gateway sessions, the public network and its pool; the second writes nothing', async () => {
   const first = await provision(api.client, spec);
   assert.deepEqual(first.map((w) => `${w.action} ${w.type} ${w.fq_name}`), [
+    'updated global-system-config default-global-system-config',
     `created bgp-router ${[...MASTER_RI, 'control1'].join(':')}`,
     `created bgp-router ${[...MASTER_RI, 'control2'].join(':')}`,
     `created bgp-router ${[...MASTER_RI, 'gateway'].join(':')}`,
@@ -39,6 +41,9 @@ test('first run creates the bgp-routers, the gateway sessions, the public networ
   assert.deepEqual((gw.bgp_router_refs as { to: string[] }[]).map((r) => r.to.at(-1)).sort(), ['control1', 'control2']);
   assert.equal((gw.bgp_router_parameters as { router_type: string }).router_type, 'router');
   assert.ok((gw.bgp_router_parameters as { address_families: { family: string[] } }).address_families.family.includes('inet'));
+  const gsc = await api.client.readByFqName('global-system-config', ['default-global-system-config']);
+  assert.equal((gsc.graceful_restart_parameters as { enable: boolean }).enable, true);
+  assert.equal(gsc.autonomous_system, 64512, 'fields not provisioned are kept');
   const vn = await api.client.readByFqName('virtual-network', PUBLIC_NETWORK);
   assert.equal(vn.router_external, true);
   assert.deepEqual(await provision(api.client, spec), [], 'in sync → no writes');

@@ -1,5 +1,7 @@
 // The config objects `tfctl lab up` writes once the config API answers (what the original's
 // provision_control / provision_mx scripts and a user on the web UI would do):
+//  - graceful restart on in global-system-config (off by default in the original): control nodes keep
+//    a restarting agent's routes (stale) until it is back, so an agent restart is hitless,
 //  - one bgp-router per control node (router_type control-node, its underlay address and BGP port),
 //  - the gateway's bgp-router (router_type router, inet for the public floating-IP routes plus
 //    inet-vpn and route-target) linked to every control node by bgp_router_refs (the sessions),
@@ -23,6 +25,8 @@ export interface ProvisionSpec {
   readonly gateway: { readonly name: string; readonly address: string; readonly port: number };
   /** public floating-IP subnet, e.g. 198.51.100.0/24 */
   readonly publicSubnet: string;
+  /** graceful restart: seconds a restarting peer's routes are kept; 0 leaves it off */
+  readonly gracefulRestartTime?: number;
 }
 
 export interface ProvisionWrite {
@@ -34,7 +38,17 @@ export interface ProvisionWrite {
 /** The objects as the API takes them, in creation order. Pure. */
 export function provisionObjects(s: ProvisionSpec): { type: string; body: VncObjectInput & { fq_name: string[] } }[] {
   const [ip, len] = s.publicSubnet.split('/');
+  const gr = s.gracefulRestartTime ?? 0;
   return [
+    ...(gr > 0
+      ? [{
+        type: 'global-system-config',
+        body: {
+          fq_name: ['default-global-system-config'],
+          graceful_restart_parameters: { enable: true, restart_time: gr, end_of_rib_timeout: 30, bgp_helper_enable: true, xmpp_helper_enable: true },
+        },
+      }]
+      : []),
     ...s.controls.map((c) => ({
       type: 'bgp-router',
       body: {
