@@ -83,7 +83,10 @@ function jsonChild(cmd: string, args: string[], name: string): { proc: ChildProc
   const seen: Record<string, unknown>[] = [];
   const waiters: { event: string; resolve: (o: Record<string, unknown>) => void }[] = [];
   createInterface({ input: proc.stdout }).on('line', (l) => {
-    if (!l.startsWith('{')) return;
+    if (!l.startsWith('{')) {
+      if (process.env.BENCH_DEBUG) console.log(`  [${name}] ${l}`);
+      return;
+    }
     const o = JSON.parse(l) as Record<string, unknown>;
     if (o.event === 'session-down') console.log(`  [${name}] session down: ${String(o.agent)} ${String(o.reason)}`);
     seen.push(o);
@@ -211,7 +214,7 @@ export async function main(args: string[]): Promise<void> {
 
     // ---- processes ----
     const out = compile();
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const prof = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), ...(process.env.BENCH_CN_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     const cn = jsonChild(process.execPath, [...prof, join(out, 'bench/control/cn.js'), '--config-api', api.url, '--address', CN], 'cn');
     children.push(cn.proc);
     const ready = await cn.next('ready', 120_000);

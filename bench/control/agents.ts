@@ -10,6 +10,7 @@
 //   out {event:'cut-done', t}
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Speaker } from '../../src/bgp/speaker.js';
 import { originVnCommunity } from '../../src/control/origin-vn.js';
 
@@ -27,6 +28,15 @@ export interface Plan {
   readonly holdTime: number;
   readonly asn: number;
   readonly agents: readonly AgentPlan[];
+}
+
+if (process.env.BENCH_DEBUG) {
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  setInterval(() => {
+    process.stderr.write(`agents loop delay max ${(lag.max / 1e6).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB\n`);
+    lag.reset();
+  }, 1000).unref();
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Plan;
