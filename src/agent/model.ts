@@ -172,6 +172,7 @@ export function computeState(input: ModelInput): AgentState {
   const vrfNet = new Map<string, NetworkConfig>();
   const tables = new Map<number, string>();
   const ips = new Map<string, string>();
+  const taps = new Map<string, string>();
   input.ports.forEach((port, i) => {
     const f = config.interfaces.get(port.vmiUuid);
     const net = f?.vnUuid ? config.networks.get(f.vnUuid) : undefined;
@@ -189,6 +190,7 @@ export function computeState(input: ModelInput): AgentState {
     else if (!net.vrf) reason = `routing instance of ${net.fqName} not known yet`;
     else if (port.netns === '') reason = 'no network namespace registered';
     else if (ips.has(f.ip!)) reason = `address ${f.ip} already used by ${ips.get(f.ip!)}`;
+    else if (taps.has(port.tap)) reason = `host interface name ${port.tap} already used by interface ${taps.get(port.tap)}`;
     else if (tables.has(vrfTable(net.vni)) && tables.get(vrfTable(net.vni)) !== net.vrf.name) reason = `VXLAN id ${net.vni} also used by ${tables.get(vrfTable(net.vni))}`;
     if (reason !== undefined || !f || !net?.vrf) {
       view.reason = reason;
@@ -203,6 +205,7 @@ export function computeState(input: ModelInput): AgentState {
       tables.set(vrf.table, vrfName);
     }
     ips.set(f.ip!, port.tap);
+    taps.set(port.tap, f.uuid);
     const iface: LocalInterface = {
       tap: port.tap, netns: port.netns, ifname: port.ifname, mac: f.mac!, ip: f.ip!, plen: f.plen!, gateway: f.gateway!,
       mtu: port.mtu ?? vxlanMtu, vrf: vrfName, uuid: f.uuid,

@@ -1,0 +1,92 @@
+// The agent's BGP side against a route reflector and another agent, both our speaker, over TCP on
+// loopback addresses of their own: originating as differences, RTC subscriptions, reading back VPN
+// routes with their label, targets and security-group ids, headless mode when the reflector goes away,
+// and the seeded snapshot after a restart.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Speaker } from '../bgp/speaker.js';
+import { createLogger } from '../common/log.js';
+import { eventually, loopbackBlock } from '../../test/support/control-env.js';
+import { AgentBgp } from './bgp.js';
+import { sgCommunity } from './communities.js';
+import type { VpnAdvert, VpnPath } from './model.js';
+
+const host = loopbackBlock();
+const RR = host(1);
+const A = host(11);
+const B = host(12);
+const T1 = 'target:64512:8000001';
+const log = createLogger('agent-bgp-test');
+const stops: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const s of stops.reverse()) await s().catch(() => undefined);
+});
+
+async function reflector(port = 0): Promise<Speaker> {
+  const rr = new Speaker({ asn: 64512, routerId: RR, listen: { port, address: RR }, holdTime: 9, connectRetryTime: 1, rtcWait: 1 });
+  for (const a of [A, B]) rr.addPeer({ address: a, asn: 64512, families: ['inet-vpn', 'route-target'], rrClient: true, passive: true });
+  await rr.start();
+  stops.push(() => rr.stop());
+  return rr;
+}
+
+const advert = (prefix: string, extra: Partial<VpnAdvert> = {}): VpnAdvert => ({
+  kind: 'interface', rd: `${A}:5`, prefix, label: 5, nextHop: A, localPref: 200, extCommunities: [T1, 'encapsulation:vxlan'], ...extra,
+});
+
+function agentBgp(address: string, port: number, onChange = () => undefined): AgentBgp {
+  const b = new AgentBgp({ asn: 64512, routerId: address, controls: [{ address: RR, port }], holdTime: 9, restartTime: 60, restarting: false, connectRetryTime: 1, logger: log, onChange });
+  stops.push(() => b.stop());
+  return b;
+}
+
+let rr: Speaker;
+let a: AgentBgp;
+let b: AgentBgp;
+
+test('originated routes reach the reflector as differences; RTC routes subscribe to targets', async () => {
+  rr = await reflector();
+  a = agentBgp(A, rr.port);
+  b = agentBgp(B, rr.port);
+  assert.deepEqual(a.apply([advert('10.1.0.11/32'), advert('10.1.0.12/32')], [T1]), { originated: 3, withdrawn: 0 });
+  assert.deepEqual(a.apply([advert('10.1.0.11/32'), advert('10.1.0.12/32')], [T1]), { originated: 0, withdrawn: 0 }, 'in sync: nothing');
+  b.apply([advert('10.1.0.21/32', { rd: `${B}:5`, nextHop: B, extCommunities: [T1, 'encapsulation:vxlan', sgCommunity(64512, 8000007)] })], [T1]);
+  await Promise.all([a.start(), b.start()]);
+  const got = await eventually(() => rr.table('inet-vpn').get({ family: 'inet-vpn', rd: `${A}:5`, prefix: '10.1.0.11/32' }), 'route at the reflector');
+  assert.equal(got.paths[0].label, 5);
+  assert.equal(got.paths[0].attrs.localPref, 200);
+  assert.deepEqual(got.paths[0].attrs.extCommunities, [T1, 'encapsulation:vxlan']);
+  assert.ok(rr.table('route-target').routes().next().value, 'RTC route');
+  assert.deepEqual(a.apply([advert('10.1.0.11/32', { label: 6 })], [T1]), { originated: 1, withdrawn: 1 });
+  await eventually(() => !rr.table('inet-vpn').get({ family: 'inet-vpn', rd: `${A}:5`, prefix: '10.1.0.12/32' }), 'withdrawn at the reflector');
+  await eventually(() => rr.table('inet-vpn').get({ family: 'inet-vpn', rd: `${A}:5`, prefix: '10.1.0.11/32' })?.paths[0].label === 6, 'replaced');
+});
+
+test("the other agent's routes come back with label, targets and security-group ids; our own do not", async () => {
+  const paths = await eventually(() => {
+    const r = a.remote();
+    return r.length > 0 && a.endOfRibSeen && r;
+  }, 'remote routes at a');
+  assert.deepEqual(paths, [{ rd: `${B}:5`, prefix: '10.1.0.21/32', nextHop: B, label: 5, targets: [T1], localPref: 200, sgIds: [8000007], stale: false, peer: RR }] satisfies VpnPath[]);
+  assert.equal(a.headless, false);
+});
+
+test('headless: when the reflector goes away the last routes stay; End-of-RIB from a new one makes them live again', async () => {
+  const port = rr.port;
+  await rr.stop();
+  await eventually(() => a.headless, 'a headless');
+  assert.deepEqual(a.remote().map((r) => r.prefix), ['10.1.0.21/32'], 'frozen routes kept');
+  assert.ok([...a.speaker.table('inet-vpn').routes()].every((r) => r.paths.every((p) => p.source === 0)), 'the table itself dropped them');
+  rr = await reflector(port);
+  await eventually(() => !a.headless, 'a live again', 30_000);
+  assert.deepEqual(a.remote().map((r) => r.prefix), ['10.1.0.21/32']);
+});
+
+test('a seeded snapshot (routes before a restart) is used, stale, until the first End-of-RIB', async () => {
+  const seedPath: VpnPath = { rd: `${B}:5`, prefix: '10.1.0.99/32', nextHop: B, label: 5, targets: [T1], localPref: 200, sgIds: [], stale: false, peer: RR };
+  const c = new AgentBgp({ asn: 64512, routerId: host(13), controls: [{ address: RR, port: 1 }], holdTime: 9, restartTime: 60, restarting: true, logger: log, onChange: () => undefined });
+  c.seed([seedPath]);
+  assert.equal(c.headless, true);
+  assert.deepEqual(c.remote(), [{ ...seedPath, stale: true }]);
+  assert.equal(c.endOfRibSeen, false);
+});
