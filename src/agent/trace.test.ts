@@ -86,8 +86,8 @@ test('a report joins the source side with the destination node and gives one ver
   const report = { query: src.query, source: src, destinations: new Map([['10.1.0.21:8080', dst]]), notes: [] };
   assert.equal(reportVerdict(report), 'partly');
   const text = formatTrace(report);
-  assert.match(text, /^trace 10\.1\.0\.11 → 10\.1\.0\.200 tcp\/80\nsource 10\.1\.0\.11 on node n1 \(192\.168\.0\.1\)\n  to 10\.1\.0\.12:80: ALLOWED\n/);
-  assert.match(text, /  to 10\.1\.0\.21:8080: DENIED\n.*\n.*\n.*\n    ingress  \[node n2\] tapr ingress: no rule/);
+  assert.match(text, /^trace 10\.1\.0\.11 → 10\.1\.0\.200 tcp\/80\nsource 10\.1\.0\.11 on node n1 \(192\.168\.0\.1\)\n {2}to 10\.1\.0\.12:80: ALLOWED\n/);
+  assert.match(text, / {2}to 10\.1\.0\.21:8080: DENIED\n.*\n.*\n.*\n {4}ingress {2}\[node n2\] tapr ingress: no rule/);
   assert.match(text, /verdict: partly$/);
   assert.equal(reportVerdict({ ...report, destinations: new Map() }), 'unknown');
 });
