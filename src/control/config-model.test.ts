@@ -77,12 +77,14 @@ test('peers: agents from virtual-routers, control nodes meshed, routers only whe
       br('cn2', { router_type: 'control-node', address: '10.0.0.2', port: 1179 }),
       br('gw', { router_type: 'router', address: '10.0.0.9', autonomous_system: 65000, address_families: { family: ['inet', 'inet-vpn', 'route-target', 'erm-vpn'] } }, ['cn1']),
       br('gw-unlinked', { router_type: 'router', address: '10.0.0.8' }),
+      br('cn3', { router_type: 'control-node', address: '10.0.0.3' }),
       br('down', { router_type: 'router', address: '10.0.0.7', admin_down: true }, ['cn1']),
     ],
     virtualRouters: [vr('node1', '10.1.0.1'), vr('node2', '10.1.0.2'), vr('bad', 'x'), vr('dup', '10.0.0.2')],
   }, problems);
   const by = new Map(peers.map((p) => [p.address, p]));
-  assert.deepEqual([...by.keys()].sort(), ['10.0.0.2', '10.0.0.9', '10.1.0.1', '10.1.0.2']);
+  assert.deepEqual([...by.keys()].sort(), ['10.0.0.2', '10.0.0.3', '10.0.0.9', '10.1.0.1', '10.1.0.2']);
+  assert.equal(by.get('10.0.0.3')!.port, 1179, 'a control node without a port: our default BGP port');
   const cn2 = by.get('10.0.0.2')!;
   assert.equal(cn2.kind, 'control-node');
   assert.equal(cn2.port, 1179);

@@ -15,6 +15,8 @@ import { ConfigProblem } from './errors.js';
 import { MASTER_INSTANCE } from './names.js';
 
 export const DEFAULT_ASN = 64512;
+/** BGP port of a control node whose bgp-router has none (ARCHITECTURE.md: control nodes listen on 1179). */
+export const DEFAULT_CONTROL_PORT = 1179;
 
 export interface InstanceSpec {
   /** fq_name joined by ':' */
@@ -322,7 +324,8 @@ export function peerSpecs(input: {
       kind: type,
       name: b.fq_name[b.fq_name.length - 1],
       asn,
-      port: p.port || 179,
+      // a control node without a port listens where `tfctl serve control` does by default
+      port: p.port || (type === 'control-node' ? DEFAULT_CONTROL_PORT : 179),
       families,
       passive: attrs.passive ?? false,
       rrClient: false,
