@@ -30,6 +30,7 @@ import { PortStore, type PortEntry } from './ports.js';
 import { startPortApi } from './port-api.js';
 import { startCniServer } from './cni-server.js';
 import { introspectRoutes } from './introspect.js';
+import { DEFAULT_PACER, renderDelay, type PacerOptions } from './render-pacer.js';
 
 /** What the agent needs of a datapath (LinuxRenderer). */
 export interface Datapath {
@@ -65,6 +66,10 @@ export interface AgentOptions {
   vmiTimeout?: number;
   /** longest wait for a control node's End-of-RIB before the first render, seconds (default 15) */
   eorTimeout?: number;
+  /** renders wait until CNI has been quiet this long (default 150 ms) … */
+  renderQuietMs?: number;
+  /** … but no longer than this after a change (default 3000 ms) */
+  renderMaxDelayMs?: number;
   /** close BGP sessions without NOTIFICATION on stop, so that helping control nodes keep our routes (default true) */
   gracefulStop?: boolean;
   datapath?: Datapath;
@@ -122,6 +127,11 @@ export class Agent {
   #renderAllowed = false;
   #rendering = false;
   #renderDirty = false;
+  #dirtySince: number | undefined;
+  /** ports changed since the last recompute */
+  #stateStale = false;
+  #lastCniAt: number | undefined;
+  readonly #pacer: PacerOptions;
   #renderTimer: NodeJS.Timeout | undefined;
   #renderFailures = 0;
   #lastRender: LastRender | undefined;
@@ -147,6 +157,7 @@ export class Agent {
     }
     this.#o = o;
     this.ip = o.ip;
+    this.#pacer = { ...DEFAULT_PACER, ...(o.renderQuietMs !== undefined ? { quietMs: o.renderQuietMs } : {}), ...(o.renderMaxDelayMs !== undefined ? { maxDelayMs: o.renderMaxDelayMs } : {}) };
     this.#log = o.logger ?? createLogger('agent', { node: this.node });
     this.#ownsClient = typeof o.configApi === 'string';
     this.#client = typeof o.configApi === 'string' ? new VncClient({ url: o.configApi, adminToken: o.adminToken }) : o.configApi;
@@ -304,14 +315,15 @@ export class Agent {
     });
   }
 
-  /** Marks a CNI operation in flight (renders wait for quiet). */
+  /** Marks a CNI operation in flight (renders wait for quiet, see render-pacer.ts). */
   cniBegin(): void {
     this.#cniInFlight++;
   }
 
   cniEnd(): void {
     this.#cniInFlight = Math.max(0, this.#cniInFlight - 1);
-    if (this.#cniInFlight === 0 && this.#renderDirty && !this.#rendering) this.#kickRender();
+    this.#lastCniAt = Date.now();
+    if (this.#renderDirty) this.#armRender();
   }
 
   /** Schedules one recompute of the model (coalesced). */
@@ -337,6 +349,7 @@ export class Agent {
   }
 
   #recompute(): void {
+    this.#stateStale = false;
     this.#config = nodeConfig(this.#cache, this.node);
     const state = computeState({
       node: { name: this.node, ip: this.ip, underlay: { device: this.#underlay, ...(this.#underlayMtu ? { mtu: this.#underlayMtu } : {}) } },
@@ -356,24 +369,33 @@ export class Agent {
 
   #requestRender(): void {
     this.#renderDirty = true;
-    if (this.#rendering || this.#renderTimer || this.#cniInFlight > 0) return;
-    this.#kickRender();
+    this.#dirtySince ??= Date.now();
+    this.#armRender();
   }
 
-  #kickRender(): void {
-    if (this.#renderTimer) return;
+  /** (Re)arms the render timer for the pacer's delay; the loop itself runs one render at a time. */
+  #armRender(): void {
+    if (this.#rendering || this.#stopped) return;
+    const delay = renderDelay(Date.now(), { cniInFlight: this.#cniInFlight, lastCniAt: this.#lastCniAt, dirtySince: this.#renderDirty ? this.#dirtySince : undefined }, this.#pacer);
+    if (delay === undefined) return;
+    if (this.#renderTimer) clearTimeout(this.#renderTimer);
     this.#renderTimer = setTimeout(() => {
       this.#renderTimer = undefined;
-      void this.#renderLoop();
-    }, 0);
+      const again = renderDelay(Date.now(), { cniInFlight: this.#cniInFlight, lastCniAt: this.#lastCniAt, dirtySince: this.#renderDirty ? this.#dirtySince : undefined }, this.#pacer);
+      if (again === 0) void this.#renderLoop();
+      else if (again !== undefined) this.#armRender();
+    }, delay);
   }
 
   async #renderLoop(): Promise<void> {
     if (this.#rendering || this.#stopped) return;
     this.#rendering = true;
+    let failed = false;
     try {
-      while (this.#renderDirty && !this.#stopped && this.#cniInFlight === 0) {
+      while (this.#renderDirty && !this.#stopped) {
+        if (this.#stateStale) this.#recompute();
         this.#renderDirty = false;
+        this.#dirtySince = undefined;
         const state = this.#state;
         if (!state) break;
         const t0 = performance.now();
@@ -393,6 +415,8 @@ export class Agent {
           this.#log.error({ err: errorMessage(err), details: (err as { details?: unknown }).details }, 'datapath render failed; retrying');
           const delay = Math.min(30_000, 500 * 2 ** Math.min(6, this.#renderFailures - 1));
           this.#renderDirty = true;
+          this.#dirtySince ??= Date.now();
+          failed = true;
           this.#renderTimer = setTimeout(() => {
             this.#renderTimer = undefined;
             void this.#renderLoop();
@@ -400,11 +424,13 @@ export class Agent {
           this.#renderTimer.unref?.();
           break;
         }
+        // A CNI burst started during the render: let it through before the next one.
+        if (this.#cniInFlight > 0) break;
       }
     } finally {
       this.#rendering = false;
     }
-    if (this.#renderDirty && !this.#renderTimer && this.#cniInFlight === 0 && !this.#stopped) this.#kickRender();
+    if (!failed && this.#renderDirty) this.#armRender();
   }
 
   /** Resolves after the state computed so far has been rendered (tests, CNI CHECK). */
@@ -494,23 +520,29 @@ export class Agent {
 
   // ---- ports ---------------------------------------------------------------------------------------------
 
-  /** Registers (or replaces) a port and recomputes. */
+  /**
+   * Registers (or replaces) a port. The model is recomputed right after (off the CNI reply's path); a
+   * render never runs on a model older than the port set (the render loop recomputes first).
+   */
   putPort(p: PortEntry): void {
     this.ports.put(p);
+    this.#stateStale = true;
     this.schedule();
   }
 
-  /** Removes ports and their interfaces from the datapath; returns the ports removed. */
+  /**
+   * Removes ports: first from the model (so that no render recreates their interfaces), then their
+   * interfaces from the datapath. Returns the ports removed.
+   */
   async removePorts(list: readonly PortEntry[]): Promise<PortEntry[]> {
-    const out: PortEntry[] = [];
-    for (const p of list) {
-      const ip = this.#state?.interfaces.find((i) => i.uuid === p.vmiUuid)?.ip || this.#config?.interfaces.get(p.vmiUuid)?.ip;
-      await this.datapath.delPod({ tap: p.tap, ...(ip ? { ip } : {}) });
-      this.ports.delete(p.vmiUuid);
-      out.push(p);
+    const gone = list.map((p) => ({ p, ip: this.#state?.interfaces.find((i) => i.uuid === p.vmiUuid)?.ip || this.#config?.interfaces.get(p.vmiUuid)?.ip }));
+    for (const { p } of gone) this.ports.delete(p.vmiUuid);
+    if (gone.length > 0) {
+      this.#stateStale = true;
+      this.schedule();
     }
-    if (out.length > 0) this.schedule();
-    return out;
+    for (const { p, ip } of gone) await this.datapath.delPod({ tap: p.tap, ...(ip ? { ip } : {}) });
+    return gone.map((g) => g.p);
   }
 
   // ---- health and metrics ------------------------------------------------------------------------------------

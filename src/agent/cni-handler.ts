@@ -90,7 +90,9 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
   const why = { reason: '' };
   const probe = () => (pod.uid ? resolve(agent.config, pod.uid, { reason: '' }) : undefined) ?? resolve(agent.config, name, why);
   const waitMs = interfaceWaitSeconds(conf.contrail, agent.vmiTimeoutMs / 1000) * 1000;
+  const t0 = performance.now();
   const r = await agent.waitFor(probe, waitMs);
+  const t1 = performance.now();
   if (!r) {
     throw new CniError('CNI_INTERFACE_TIMEOUT', `the interface of pod ${pod.namespace}/${pod.name} did not appear in the config within ${Math.round(waitMs / 1000)} s`, why.reason);
   }
@@ -101,12 +103,13 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
   } catch (err) {
     throw datapathError(err, `plumbing ${iface.tap} into ${env.netns}`);
   }
+  const t2 = performance.now();
   const port: PortEntry = {
     vmiUuid: r.f.uuid, vmUuid: r.vm.uuid, vnUuid: r.net.uuid, vmName: name, containerId: env.containerId, tap: iface.tap,
     ifname: env.ifname, netns: env.netns, mtu, time: new Date().toISOString(),
   };
   agent.putPort(port);
-  agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId }, 'CNI ADD');
+  agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId, waitMs: Math.round(t1 - t0), plumbMs: Math.round(t2 - t1) }, 'CNI ADD');
   return buildResult(conf.cniVersion, { ifname: env.ifname, mac: iface.mac, sandbox: env.netns, ip: iface.ip, plen: iface.plen, gateway: iface.gateway, ...(r.f.dns ? { dns: r.f.dns } : {}) });
 }
 

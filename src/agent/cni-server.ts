@@ -35,10 +35,12 @@ async function handle(agent: Agent, req: IncomingMessage, res: ServerResponse): 
     return;
   }
   let stdin = '';
+  const t0 = performance.now();
   try {
     stdin = (await readBody(req)).toString('utf8');
     const r = await handleCni(agent, { vars: envFromHeaders(req.headers), stdin });
     send(res, 200, r.body);
+    agent.logger.debug({ ms: Math.round((performance.now() - t0) * 10) / 10, command: req.headers['x-cni-command'] }, 'CNI request served');
   } catch (err) {
     if (!(err instanceof CniError)) agent.logger.error({ err: errorMessage(err) }, 'CNI request failed');
     else agent.logger.warn({ code: err.code, msg: err.message, details: err.cniDetails }, 'CNI request refused');
