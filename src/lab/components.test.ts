@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cniConfig, hostRelay, namespaceRelay, processSpecs, serviceEndpoints, type LabLayout } from './components.js';
+import { agentControls, cniConfig, hostRelay, namespaceRelay, processSpecs, serviceEndpoints, type LabLayout } from './components.js';
 import { defaultPorts } from './ports.js';
 import { planTopology } from './topology.js';
 
@@ -49,6 +49,12 @@ test('process command lines follow the contract of each command', () => {
   assert.equal(byName.get('gateway')!.netns, 'tfl-gw');
   assert.equal(byName.get('kube-manager')!.netns, undefined);
   assert.deepEqual(processSpecs(layout(false)).rest.filter((p) => p.name.startsWith('agent')), [], 'no agents when not in the build');
+});
+
+test('agents peer with all control nodes up to two, else with two of them round-robin', () => {
+  const t4 = planTopology({ nodes: 3, controls: 4 });
+  assert.deepEqual([0, 1, 2].map((i) => agentControls(t4, i).map((c) => c.host)), [['control1', 'control2'], ['control2', 'control3'], ['control3', 'control4']]);
+  assert.deepEqual(agentControls(planTopology({ nodes: 1, controls: 1 }), 0).map((c) => c.host), ['control1']);
 });
 
 test('the CNI configuration names tf-cni, the cluster and the node\'s agent socket', () => {

@@ -74,6 +74,16 @@ export function namespaceRelay(l: LabLayout, n: NamespaceSpec): RelayMapping[] {
   return out;
 }
 
+/**
+ * The control nodes agent i (0-based) peers with: all of them when there are at most two (an agent peers
+ * with at most two, as the original's), else two consecutive ones, spread round-robin. Pure.
+ */
+export function agentControls(t: Topology, i: number): NamespaceSpec[] {
+  const c = t.controls;
+  if (c.length <= 2) return [...c];
+  return [c[i % c.length], c[(i + 1) % c.length]];
+}
+
 const fmtEnd = (e: RelayMapping['listen']): string => (e.kind === 'unix' ? `unix:${e.path}` : `tcp:${e.host}:${e.port}`);
 
 /** Every supervised process, in start order. Pure. */
@@ -93,11 +103,10 @@ export function processSpecs(l: LabLayout): { first: ProcessSpec[]; rest: Proces
     '--router-id', c.underlayIp!, '--bgp-address', c.underlayIp!, '--bgp-port', String(CONTROL_BGP_PORT),
     '--introspect-port', String(INNER.controlIntrospect),
   ], c.name));
-  const peers = l.topo.controls.map((c) => `${c.underlayIp}:${CONTROL_BGP_PORT}`).join(',');
   const agentList = l.agents
     ? l.topo.nodes.map((n, i) => spec(`agent-${n.host}`, [
       'serve', 'agent', '--config-api', `http://127.0.0.1:${INNER.configApi}`, '--node', n.host, '--ip', n.underlayIp!,
-      '--control', peers, '--port-api', `127.0.0.1:${INNER.agentPortApi}`, '--introspect-port', String(INNER.agentIntrospect),
+      '--control', agentControls(l.topo, i).map((c) => `${c.underlayIp}:${CONTROL_BGP_PORT}`).join(','), '--port-api', `127.0.0.1:${INNER.agentPortApi}`, '--introspect-port', String(INNER.agentIntrospect),
       '--cni-socket', cniSocket(l, i + 1), '--state-dir', join(l.dir, 'agent', n.host),
     ], n.name))
     : [];
