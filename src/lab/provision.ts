@@ -57,7 +57,7 @@ export function provisionObjects(s: ProvisionSpec): { type: string; body: VncObj
         bgp_router_parameters: {
           router_type: 'control-node', vendor: 'contrail', address: c.address, identifier: c.address,
           autonomous_system: s.asn, port: c.port, hold_time: 90,
-          address_families: { family: ['route-target', 'inet-vpn', 'e-vpn', 'inet'] },
+          address_families: { family: ['route-target', 'inet-vpn', 'e-vpn'] },
         },
       },
     })),
