@@ -253,6 +253,10 @@ export async function main(args: string[]): Promise<void> {
     const cpu1 = [cnPid, others.proc.pid!, alone.proc.pid!].map(cpuSeconds);
     const rss = procStatusKb(cnPid, 'VmRSS') * 1024;
     const hwm = procStatusKb(cnPid, 'VmHWM') * 1024;
+    if (process.env.BENCH_HEAP_SNAPSHOT) {
+      cn.proc.kill('SIGUSR2');
+      await sleep(20_000);
+    }
     const metrics = await (await fetch(`${introspect}/metrics`)).text();
     const held = Number(/tf_control_paths\{tables="vrf"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
     const vpnPaths = Number(/tf_control_paths\{tables="inet-vpn"\} (\d+)/.exec(metrics)?.[1] ?? NaN);
