@@ -18,7 +18,7 @@ export interface TfCniOptions {
 }
 
 export interface TfCniSummary extends LatencySummary {
-  /** the agent's own ADD time (tf_agent_cni_add_seconds), ms, p50 */
+  /** the agent's own mean ADD time (tf_agent_cni_add_seconds), ms */
   agentP50Ms: number;
 }
 
@@ -32,14 +32,33 @@ async function execCni(node: string, env: Record<string, string>, stdin: string)
   return { code, out };
 }
 
-export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSummary> {
+export interface TfCniBench {
+  /** runs tf-cni ADD for pod i (0-based, sequential) and returns the exec-to-exit time in ms */
+  add(i: number): Promise<number>;
+  /** the agent's mean ADD time so far (tf_agent_cni_add_seconds), ms */
+  agentMeanMs(): Promise<number>;
+  /** the agent's log lines on timing (debug level), for --verbose */
+  output(): string;
+  close(): Promise<void>;
+}
+
+/** Sets up the fabric, the config API, the agent and `count` pods' config and namespaces; ADDs on demand. */
+export async function openTfCni(opts: TfCniOptions = {}): Promise<TfCniBench> {
   const count = opts.count ?? 200;
   const fabric = await Fabric.create('bc', ['n1']);
-  const api = await startTestConfigApi({ transformer: true, bookmarkMs: 50, host: fabric.hostIp });
+  let api: Awaited<ReturnType<typeof startTestConfigApi>> | undefined;
   const node = fabric.node('n1');
-  const agent = new AgentProcess(fabric, node, { configApi: api.url, controls: `${fabric.hostIp}:9`, extra: ['--eor-timeout', '1'] });
+  let agent: AgentProcess | undefined;
+  const close = async () => {
+    await agent?.stop('SIGKILL').catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await fabric.destroy();
+  };
   try {
-    await agent.start();
+    api = await startTestConfigApi({ transformer: true, bookmarkMs: 50, host: fabric.hostIp });
+    const a = new AgentProcess(fabric, node, { configApi: api.url, controls: `${fabric.hostIp}:9`, extra: ['--eor-timeout', '1'] });
+    agent = a;
+    await a.start();
     const cfg = new ConfigBuilder(api.client);
     const project = await cfg.project(`bench-${fabric.id}`);
     const vn = await cfg.network(project, 'pods', '10.70.0.0/16');
@@ -48,32 +67,53 @@ export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSum
       const name = `p${i}`;
       pods.push({ name, obj: await cfg.pod(project, 'default', name, vn, 'n1'), ns: await fabric.podNs(name) });
     }
-    await eventually(async () => (await fetch(`${agent.portApi}/vm-cfg/k8s__default__${pods[count - 1].name}`)).status === 200, 'the agent sees every pod', 120_000);
-    await eventually(async () => (await agent.get<{ last_render: { ok: boolean } | null }>('/Snh_AgentStatus')).last_render?.ok, 'first render', 60_000);
-    const conf = netconf(agent.socket, { 'poll-timeout': 1, 'poll-retries': 30 });
+    await eventually(async () => (await fetch(`${a.portApi}/vm-cfg/k8s__default__${pods[count - 1].name}`)).status === 200, 'the agent sees every pod', 120_000);
+    await eventually(async () => (await a.get<{ last_render: { ok: boolean } | null }>('/Snh_AgentStatus')).last_render?.ok, 'first render', 60_000);
+    const conf = netconf(a.socket, { 'poll-timeout': 1, 'poll-retries': 30 });
+    return {
+      async add(i) {
+        const p = pods[i];
+        const env = cniEnv('ADD', `bench${i}`, p.ns, { namespace: 'default', name: p.name });
+        const t0 = performance.now();
+        const r = await execCni(node.ns, env, conf);
+        const ms = performance.now() - t0;
+        if (r.code !== 0) throw new Error(`tf-cni ADD ${i} failed: ${r.out}\n${a.output}`);
+        return ms;
+      },
+      async agentMeanMs() {
+        const text = await (await fetch(`${a.introspect}/metrics`)).text();
+        const sum = Number(/tf_agent_cni_add_seconds_sum (\S+)/.exec(text)?.[1] ?? NaN);
+        const n = Number(/tf_agent_cni_add_seconds_count (\S+)/.exec(text)?.[1] ?? NaN);
+        return (sum / n) * 1000;
+      },
+      output: () => a.output,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSummary> {
+  const count = opts.count ?? 200;
+  const bench = await openTfCni(opts);
+  try {
     const samples: number[] = [];
-    for (const [i, p] of pods.entries()) {
-      const env = cniEnv('ADD', `bench${i}`, p.ns, { namespace: 'default', name: p.name });
-      const t0 = performance.now();
-      const r = await execCni(node.ns, env, conf);
-      samples.push(performance.now() - t0);
-      if (r.code !== 0) throw new Error(`tf-cni ADD ${i} failed: ${r.out}\n${agent.output}`);
+    for (let i = 0; i < count; i++) {
+      samples.push(await bench.add(i));
       if (opts.verbose && (i + 1) % 50 === 0) console.log(`  tf-cni ADD ${i + 1}/${count}: last ${samples[i].toFixed(1)} ms`);
     }
     if (opts.verbose) {
-      const plumb = [...agent.output.matchAll(/"plumbMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
-      const wait = [...agent.output.matchAll(/"waitMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
-      if (plumb.length > 0) console.log(`  agent log: plumb p50 ${plumb[plumb.length >> 1]} ms (max ${plumb[plumb.length - 1]}), wait p50 ${wait[wait.length >> 1]} ms`);
-      const served = [...agent.output.matchAll(/"ms":([\d.]+),"command":"ADD"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      const out = bench.output();
+      const plumb = [...out.matchAll(/"plumbMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      if (plumb.length > 0) console.log(`  agent log: datapath plumbing p50 ${plumb[plumb.length >> 1]} ms (max ${plumb[plumb.length - 1]})`);
+      const served = [...out.matchAll(/"ms":([\d.]+),"command":"ADD"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (served.length > 0) console.log(`  agent log: request served p50 ${served[served.length >> 1]} ms (max ${served[served.length - 1]})`);
     }
-    const metrics = await (await fetch(`${agent.introspect}/metrics`)).text();
-    const sum = Number(/tf_agent_cni_add_seconds_sum (\S+)/.exec(metrics)?.[1] ?? NaN);
-    return { ...summarize(samples), agentP50Ms: (sum / count) * 1000 };
+    return { ...summarize(samples), agentP50Ms: await bench.agentMeanMs() };
   } finally {
-    await agent.stop('SIGKILL').catch(() => undefined);
-    await api.close().catch(() => undefined);
-    await fabric.destroy();
+    await bench.close();
   }
 }
 

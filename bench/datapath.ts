@@ -10,8 +10,9 @@
 //    apply) from the state without policies.
 // 3. plumb_add_p50_ms / plumb_add_p99_ms: the datapath's own veth ADD (LinuxRenderer.addPod) over 200
 //    sequential pods, next to bridge_cni_add_p50_ms / _p99_ms: Debian's bridge + host-local plugins exec'd
-//    the same number of times (bench/cni-bridge.ts), alternating pod by pod with ours. cni_add_p50_ms / cni_add_p99_ms (tf-cni through the
-//    agent) need the agent and are not measured here.
+//    the same number of times (bench/cni-bridge.ts), alternating pod by pod with ours and with tf-cni
+//    through the agent (bench/agent-cni.ts: the agent in a node namespace, tf-cni exec'd like the anchor):
+//    cni_add_p50_ms / cni_add_p99_ms.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
@@ -19,6 +20,7 @@ import { LinuxRenderer } from '../src/datapath/linux/renderer.js';
 import { createNetns, deleteNetns, execInNetns, listNetns, spawnInNetns } from '../src/datapath/linux/netns.js';
 import type { InterfacePolicy, LocalInterface, NodeState, SecurityRule, Vrf } from '../src/datapath/model.js';
 import { openBridgeCni, percentile } from './cni-bridge.js';
+import { openTfCni } from './agent-cni.js';
 
 const BENCH = 'datapath';
 
@@ -241,18 +243,26 @@ async function plumbing(id: string, count: number): Promise<void> {
     pods.push({ tap: `tappl${i}`, netns: `/run/netns/${ns}`, ifname: 'eth0', mac: `02:51:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, ip, plen: 16, gateway: '10.64.255.254', mtu: 1450, vrf: vrf.name });
   }
   // Our ADD and the anchor's ADD alternate pod by pod, so that load from other processes hits both alike.
+  // tf-cni through the agent (bench/agent-cni.ts) joins the alternation: exec'd the same way as the anchor.
   const bridge = await openBridgeCni({ count, prefix: `${id}cb` });
+  const tfcni = await openTfCni({ count }).catch(async (err: unknown) => {
+    await bridge.close();
+    throw err;
+  });
   const add: number[] = [];
   const br: number[] = [];
+  const tf: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
       await r.addPod(pods[i], vrf);
       add.push(performance.now() - t0);
       br.push(await bridge.add(i));
+      tf.push(await tfcni.add(i));
     }
   } finally {
     await bridge.close();
+    await tfcni.close();
   }
   const del: number[] = [];
   for (const p of pods) {
@@ -265,7 +275,9 @@ async function plumbing(id: string, count: number): Promise<void> {
   console.log(`${'datapath veth DEL p50 / p99'.padEnd(58)} ${percentile(del, 0.5).toFixed(3)} / ${percentile(del, 0.99).toFixed(3)} ms`);
   emit('bridge_cni_add_p50_ms', percentile(br, 0.5), 'ms', `bridge + host-local CNI ADD, ${count} sequential pods, p50`);
   emit('bridge_cni_add_p99_ms', percentile(br, 0.99), 'ms', `bridge + host-local CNI ADD, ${count} sequential pods, p99`);
-  console.log('cni_add_p50_ms / cni_add_p99_ms (tf-cni through the agent): not measured here, needs the agent');
+  emit('cni_add_p50_ms', percentile(tf, 0.5), 'ms', `tf-cni ADD through the agent, ${count} sequential pods, p50`);
+  emit('cni_add_p99_ms', percentile(tf, 0.99), 'ms', `tf-cni ADD through the agent, ${count} sequential pods, p99`);
+  console.log(`${'tf-cni / bridge ratio p50, p99 (targets ≤ 2, ≤ 3)'.padEnd(58)} ${(percentile(tf, 0.5) / percentile(br, 0.5)).toFixed(2)}, ${(percentile(tf, 0.99) / percentile(br, 0.99)).toFixed(2)}`);
 }
 
 export async function main(args: string[]): Promise<void> {
