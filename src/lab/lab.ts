@@ -28,7 +28,7 @@ import { birdConfig, birdProtocols, birdProtocolName } from './gateway.js';
 import { labKubeManagerConf, readKubeManagerExample } from './kubemanager-conf.js';
 import { loadConfig } from '../kube/config.js';
 import { hasCliModule, tfCniPath, tfctlArgv } from './launch.js';
-import { buildNetwork, destroyNetwork, existingLabNetns } from './network.js';
+import { assertNetworkFree, buildNetwork, destroyNetwork } from './network.js';
 import { allPorts, autoPorts, defaultPorts, portFree, type LabPorts } from './ports.js';
 import { isAlive } from './procs.js';
 import { provision } from './provision.js';
@@ -132,6 +132,8 @@ export class Lab {
   readonly #startedAt = new Date().toISOString();
   #phase: LabState['phase'] = 'starting';
   #stopping: Promise<void> | undefined;
+  /** set once the prefix was found free: only then may stop() delete namespaces of the prefix */
+  #ownsNetwork = false;
   /** seconds from start() to every component healthy */
   upSeconds = 0;
 
@@ -186,6 +188,9 @@ export class Lab {
   async start(readyTimeoutMs: number): Promise<void> {
     const t0 = Date.now();
     const l = this.layout;
+    // before anything is written or created: another lab may own this prefix
+    assertNetworkFree(this.topo);
+    this.#ownsNetwork = true;
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     mkdirSync(l.runDir, { recursive: true });
     rmSync(join(this.dir, 'data'), { recursive: true, force: true });
@@ -396,7 +401,7 @@ export class Lab {
     await step('kube-api', () => this.kubeApi?.close() ?? Promise.resolve());
     await step('relay', () => this.#hostRelay?.close() ?? Promise.resolve());
     await step('introspect', () => this.#introspect?.close() ?? Promise.resolve());
-    await step('network', () => destroyNetwork(this.topo.prefix));
+    if (this.#ownsNetwork) await step('network', () => destroyNetwork(this.topo.prefix));
     removeRuntimeFiles(this.dir, this.layout.runDir);
   }
 }
@@ -419,9 +424,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (prev && prev.supervisor.pid !== process.pid && stillRunning(prev.supervisor)) {
     throw new LabError('LAB_ALREADY_RUNNING', `a lab is already running from ${dir} (supervisor pid ${prev.supervisor.pid}); \`tfctl lab down\` stops it`, { pid: prev.supervisor.pid });
   }
-  if (prev || existingLabNetns(topo.prefix).length > 0) {
-    const r = await labDown(dir, { prefix: prev?.prefix ?? topo.prefix });
-    if (!r.nothing) progress(`cleaned up a previous lab that did not stop (${r.namespaces.length} namespaces, ${r.killed.length} processes)`);
+  // A lab of this directory that crashed is cleaned up; namespaces of the prefix without a state file of
+  // ours may belong to a lab of another directory: buildNetwork() refuses them (LAB_ALREADY_RUNNING).
+  if (prev) {
+    const r = await labDown(dir, { prefix: prev.prefix });
+    if (!r.nothing) progress(`cleaned up a previous lab of ${dir} that did not stop (${r.namespaces.length} namespaces, ${r.killed.length} processes)`);
   }
   const p = opts.ports ?? 'default';
   const ports = p === 'auto' ? await autoPorts(topo.controls.length, topo.nodes.length) : p === 'default' ? defaultPorts(topo.controls.length, topo.nodes.length) : p;

@@ -25,10 +25,14 @@ export function existingLabNetns(prefix: string): string[] {
   return listNetns().filter((n) => isLabNetns(prefix, n));
 }
 
-/** Creates the namespaces, the fabric bridge, the veths, addresses, default routes and sysctls. */
-export async function buildNetwork(t: Topology): Promise<void> {
+/** Throws LAB_ALREADY_RUNNING when namespaces of the topology's prefix exist (another lab, or leftovers). */
+export function assertNetworkFree(t: Topology): void {
   const present = existingLabNetns(t.prefix);
-  if (present.length > 0) throw new LabError('LAB_ALREADY_RUNNING', `network namespaces of prefix ${t.prefix} exist (${present.slice(0, 4).join(', ')}${present.length > 4 ? ', …' : ''}); run \`tfctl lab down\` first`, { namespaces: present });
+  if (present.length > 0) throw new LabError('LAB_ALREADY_RUNNING', `network namespaces of prefix ${t.prefix} exist (${present.slice(0, 4).join(', ')}${present.length > 4 ? ', …' : ''}): another lab runs with this prefix (use --prefix), or they are leftovers: \`tfctl lab down --prefix ${t.prefix}\` removes them`, { namespaces: present });
+}
+
+/** Creates the namespaces, the fabric bridge, the veths, addresses, default routes and sysctls (assertNetworkFree first). */
+export async function buildNetwork(t: Topology): Promise<void> {
   try {
     await Promise.all(t.namespaces.map((n) => createNetns(n.name)));
     await batch(t.fabric.name, fabricLines(t));

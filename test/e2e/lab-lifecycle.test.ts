@@ -118,6 +118,18 @@ test('lab up --detach, status, kubeconfig, exec, ctr; lab down leaves the machin
   assert.match(nei.stdout, /\| control2 +\| 10\.0\.0\.12 +\| 64512 +\| BGP +\| internal +\| Established/);
   assert.match(nei.stdout, /\| gateway +\| 10\.0\.0\.1 +\| 64512 +\| BGP +\| internal +\| Established/);
 
+  // a second lab from the same directory, or with the same prefix from another one, is refused and harms nothing
+  const same = await tfctl(['lab', 'up', '--dir', dir, '--ports', 'auto']);
+  assert.equal(same.code, 1);
+  assert.match(same.stderr, /LAB_ALREADY_RUNNING: a lab is already running from/);
+  const other = mkdtempSync(join(tmpdir(), 'tf-lab-other-'));
+  dirs.push(other);
+  prefixes.push('tfnone-');
+  const clash = await tfctl(['lab', 'up', '--dir', other, '--prefix', prefix, '--ports', 'auto', '--no-agents']);
+  assert.equal(clash.code, 1);
+  assert.match(clash.stderr, /LAB_ALREADY_RUNNING: network namespaces of prefix/);
+  assert.equal((await tfctl(['status'], env)).code, 0, 'the running lab is untouched');
+
   const inLab = pidsInNetns(listNetns().filter((n) => n.startsWith(prefix)));
   assert.ok(inLab.size >= 7, `processes run inside the lab namespaces (${inLab.size})`);
   const supervisor = readState(dir)!.supervisor.pid;
