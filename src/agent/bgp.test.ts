@@ -35,7 +35,7 @@ const advert = (prefix: string, extra: Partial<VpnAdvert> = {}): VpnAdvert => ({
 });
 
 function agentBgp(address: string, port: number, onChange = () => undefined): AgentBgp {
-  const b = new AgentBgp({ asn: 64512, routerId: address, controls: [{ address: RR, port }], holdTime: 9, restartTime: 60, restarting: false, connectRetryTime: 1, logger: log, onChange });
+  const b = new AgentBgp({ asn: 64512, routerId: address, controls: [{ address: RR, port }], holdTime: 9, restartTime: 60, restarting: false, connectRetryTime: 1, logger: log, onChange, staleGraceMs: 1500 });
   stops.push(() => b.stop());
   return b;
 }
@@ -71,15 +71,17 @@ test("the other agent's routes come back with label, targets and security-group 
   assert.equal(a.headless, false);
 });
 
-test('headless: when the reflector goes away the last routes stay; End-of-RIB from a new one makes them live again', async () => {
+test('headless: when the reflector goes away the last routes stay; after a new one\'s End-of-RIB, routes it did not resend stay stale for a grace period', async () => {
   const port = rr.port;
   await rr.stop();
   await eventually(() => a.headless, 'a headless');
   assert.deepEqual(a.remote().map((r) => r.prefix), ['10.1.0.21/32'], 'frozen routes kept');
   assert.ok([...a.speaker.table('inet-vpn').routes()].every((r) => r.paths.every((p) => p.source === 0)), 'the table itself dropped them');
+  await b.stop();
   rr = await reflector(port);
   await eventually(() => !a.headless, 'a live again', 30_000);
-  assert.deepEqual(a.remote().map((r) => r.prefix), ['10.1.0.21/32']);
+  assert.deepEqual(a.remote().map((r) => [r.prefix, r.stale]), [['10.1.0.21/32', true]], 'not re-sent (b is down): kept stale');
+  await eventually(() => a.remote().length === 0, 'dropped after the grace period');
 });
 
 test('a seeded snapshot (routes before a restart) is used, stale, until the first End-of-RIB', async () => {

@@ -36,6 +36,12 @@ export interface AgentBgpOptions {
   logger: Logger;
   /** called (synchronously, often many times per batch) when remote() may have changed or a session changed */
   onChange: () => void;
+  /**
+   * After headless mode ends (a control node's End-of-RIB), the frozen routes the control node did not
+   * send again are kept, stale, this long (ms, default 30 000): a control node that restarted sends its
+   * End-of-RIB before the other agents have reconnected to it and re-advertised their routes.
+   */
+  staleGraceMs?: number;
 }
 
 export class AgentBgp {
@@ -44,6 +50,10 @@ export class AgentBgp {
   readonly #originated = new Map<string, string>();
   readonly #rtc = new Set<string>();
   #frozen: VpnPath[] | undefined;
+  /** frozen routes kept after headless mode ended, until #graceTimer fires */
+  #grace: VpnPath[] | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  readonly #graceMs: number;
   #frozenSince: number | undefined;
   #lastLive: VpnPath[] = [];
   #eorSeen = false;
@@ -53,6 +63,7 @@ export class AgentBgp {
 
   constructor(o: AgentBgpOptions) {
     this.asn = o.asn;
+    this.#graceMs = o.staleGraceMs ?? 30_000;
     this.eor = new Promise((r) => (this.#resolveEor = r));
     this.speaker = new Speaker({
       asn: o.asn,
@@ -82,7 +93,10 @@ export class AgentBgp {
           o.logger.warn({ routes: this.#frozen.length, reason: e.reason }, 'no control node session left: forwarding on the last routes received (headless)');
         }
       } else if (e.type === 'end-of-rib' && e.family === 'inet-vpn') {
-        if (this.#frozen) o.logger.info({ peer: e.peer }, 'End-of-RIB from a control node: routes live again');
+        if (this.#frozen) {
+          o.logger.info({ peer: e.peer, graceMs: this.#graceMs }, 'End-of-RIB from a control node: routes live again (routes not yet re-sent kept stale for a while)');
+          this.#startGrace(this.#frozen, o.onChange);
+        }
         this.#frozen = undefined;
         this.#frozenSince = undefined;
         this.#lastLive = this.#live();
@@ -107,6 +121,7 @@ export class AgentBgp {
   }
 
   stop(): Promise<void> {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
     return this.speaker.stop();
   }
 
@@ -123,9 +138,26 @@ export class AgentBgp {
     return this.#eorSeen;
   }
 
-  /** The VPN routes to use: the frozen set when headless, else the best path of each destination from a control node. */
+  /**
+   * The VPN routes to use: the frozen set when headless; else the best path of each destination from a
+   * control node, plus — during the grace period after headless mode — the frozen routes not re-sent.
+   */
   remote(): VpnPath[] {
-    return this.#frozen ?? this.#lastLive;
+    if (this.#frozen) return this.#frozen;
+    if (!this.#grace) return this.#lastLive;
+    const live = new Set(this.#lastLive.map((p) => `${p.rd}|${p.prefix}`));
+    return [...this.#lastLive, ...this.#grace.filter((p) => !live.has(`${p.rd}|${p.prefix}`))];
+  }
+
+  #startGrace(frozen: VpnPath[], onChange: () => void): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#grace = frozen.map((p) => ({ ...p, stale: true }));
+    this.#graceTimer = setTimeout(() => {
+      this.#grace = undefined;
+      this.#graceTimer = undefined;
+      onChange();
+    }, this.#graceMs);
+    this.#graceTimer.unref?.();
   }
 
   #live(): VpnPath[] {

@@ -145,6 +145,9 @@ test('a service VIP: DNAT over every member (local or not), routes advertised fo
     ['192.168.0.1:6', '203.0.113.5/32', 5, 'target:64512:8000002'],
     ['192.168.0.1:5', '10.1.0.200/32', 5, 'target:64512:8000001'],
   ]);
+  assert.deepEqual(s.rtcTargets, ['target:64512:8000001', 'target:64512:8000002', 'target:64512:8000003'], "the public network's VRF is subscribed too");
+  const noBlue = computeState(input(config({ floatingIps: [pub] }), ports.filter((p) => p.vnUuid !== U(202))));
+  assert.ok(noBlue.rtcTargets.includes('target:64512:8000002'), 'subscribed for the floating IP alone');
   validateNodeState(s.datapath, { ownership: { tapPrefix: 'tap', tableRange: TABLE_RANGE } });
 });
 

@@ -369,6 +369,7 @@ export function computeState(input: ModelInput): AgentState {
     });
   }
   const advertisedFips = new Set<string>();
+  const fipNets: NetworkConfig[] = [];
   for (const f of config.floatingIps) {
     const local = f.members.map((m) => (m.ip ? localByIp.get(m.ip) : undefined)).find((x) => x !== undefined);
     if (!local || f.mappings.length === 0) continue;
@@ -381,6 +382,7 @@ export function computeState(input: ModelInput): AgentState {
     const key = `${rd}|${f.address}`;
     if (advertisedFips.has(key)) continue;
     advertisedFips.add(key);
+    if (!fipNets.includes(fnet)) fipNets.push(fnet);
     advertisements.push({
       kind: 'floating-ip',
       rd,
@@ -391,7 +393,9 @@ export function computeState(input: ModelInput): AgentState {
       extCommunities: [...fnet.vrf.exportTargets, encap, originVnCommunity(asn, fnet.index)],
     });
   }
-  const rtcTargets = [...new Set([...vrfNet.values()].flatMap((n) => n.vrf!.importTargets))].sort();
+  // Subscribe to the VRFs of local interfaces, and to those of the floating IPs advertised: a control
+  // node only asks for targets some agent imports (RFC 4684), and an agent sends only what is asked for.
+  const rtcTargets = [...new Set([...[...vrfNet.values()], ...fipNets].flatMap((n) => n.vrf!.importTargets))].sort();
 
   const vrfViews: VrfView[] = [...vrfs.values()].sort(byName).map((v) => {
     const n = vrfNet.get(v.name)!;

@@ -13,6 +13,8 @@ import { holdConnection, probe, startServer, type NetnsServer } from '../support
 import { agentFetcher, vrOutput } from '../../src/cli/vr.js';
 import { runTrace } from '../../src/cli/trace.js';
 import { formatTrace, reportVerdict } from '../../src/agent/cli-format.js';
+import { execInNetns } from '../../src/datapath/linux/netns.js';
+import { connect } from 'node:net';
 
 interface Pod {
   name: string;
@@ -132,6 +134,9 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
 
   test('introspect lists interfaces, VRFs and routes (ECMP-free here) as the model has them', async () => {
     const a = agents.get('a')!;
+    const health = await fetch(`${a.introspect}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, 'up');
     const itf = await a.get<{ interfaces: { name: string; ip: string; active: boolean; vm_name: string; vn_name: string }[] }>('/Snh_ItfReq');
     assert.deepEqual(itf.interfaces.map((i) => i.ip).sort(), [ip('ba1'), ip('ra1'), ip('ra2')].sort());
     assert.ok(itf.interfaces.every((i) => i.active));
@@ -173,6 +178,33 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
     const svc81 = await runTrace({ src: ip('ra2'), dst: VIP, protocol: 'tcp', port: 81 }, all);
     assert.equal(reportVerdict(svc81), 'denied');
     assert.match(formatTrace(svc81), /not a declared port; dropped/);
+  });
+
+  test('a public floating IP: the control node gets <fip>/32 → the member node as an inet route; the member node DNATs it', async () => {
+    const pub = await cfg.network(project, 'public', '203.0.113.0/24', { router_external: true });
+    const pool = await api.client.create('floating-ip-pool', { fq_name: [...pub.fq, 'pool'], parent_type: 'virtual-network' });
+    const rb1 = await api.client.read('virtual-machine-interface', pods.get('rb1')!.obj.vmi);
+    const fip = await api.client.create('floating-ip', {
+      fq_name: [...pool.fq_name, 'web'], parent_type: 'floating-ip-pool', virtual_machine_interface_refs: [{ to: rb1.fq_name }],
+      floating_ip_port_mappings_enable: true, floating_ip_port_mappings: { port_mappings: [{ protocol: 'TCP', src_port: 80, dst_port: 7000 }] },
+    });
+    const addr = fip.floating_ip_address!;
+    const route = await eventually(() => cn!.runtime?.speaker.table('inet').get({ family: 'inet', prefix: `${addr}/32` }), 'inet route for the floating IP at the control node', 20_000).catch(async (err: unknown) => {
+      const st = await agents.get('b')!.get<{ problems: string[] }>('/Snh_AgentStatus');
+      const vpn = [...cn!.runtime!.speaker.table('inet-vpn').routes()].map((r) => JSON.stringify(r.nlri) + ' ' + JSON.stringify(r.paths[0].attrs.extCommunities));
+      const vrf = cn!.runtime!.vrfs().map((v) => `${v.spec.name} ext=${v.spec.external} imp=${v.spec.importTargets.join(',')}`);
+      throw new Error(`${String(err)}\nproblems ${JSON.stringify(st.problems)}\nvpn ${vpn.join('\n')}\nvrfs ${vrf.join('\n')}`);
+    });
+    assert.equal(route.paths[0].attrs.nextHop, fabric.node('b').ip, 'next hop = the node hosting the member');
+    // Play the gateway: route the address to node b and connect from outside the overlay.
+    await execInNetns(undefined, ['ip', 'route', 'add', `${addr}/32`, 'via', fabric.node('b').ip, 'dev', fabric.hostIf]);
+    const greeting = await eventually(() => new Promise<string | false>((resolve) => {
+      const c = connect({ host: addr, port: 80 });
+      const t = setTimeout(() => { c.destroy(); resolve(false); }, 2000);
+      c.once('data', (d) => { clearTimeout(t); c.destroy(); resolve(d.toString().trim()); });
+      c.once('error', () => { clearTimeout(t); resolve(false); });
+    }), 'connection to the floating IP', 60_000);
+    assert.match(greeting, new RegExp(`^rb1:7000:${fabric.hostIp.replace(/\./g, '\\.')}$`));
   });
 
   test('an agent restart keeps an open TCP connection and converges without changes', async () => {
