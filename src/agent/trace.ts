@@ -69,11 +69,12 @@ function ruleMatches(r: SecurityRule, q: { protocol: TraceProtocol; port?: numbe
   return true;
 }
 
-export function describeRule(r: SecurityRule): string {
-  const proto = typeof r.protocol === 'number' ? `protocol ${r.protocol}` : r.protocol;
+/** "rule <id>: tcp port 80 from any address" (ingress: the remote is the source; egress: the destination). */
+export function describeRule(r: SecurityRule, direction: 'ingress' | 'egress'): string {
+  const proto = typeof r.protocol === 'number' ? `protocol ${r.protocol}` : r.protocol === 'any' ? 'any protocol' : r.protocol;
   const ports = r.ports ? (r.ports.from === r.ports.to ? ` port ${r.ports.from}` : ` ports ${r.ports.from}-${r.ports.to}`) : '';
-  const remote = r.remoteCidr ? ` ${r.remoteCidr}` : r.remoteGroup !== undefined ? ` security group ${r.remoteGroup}` : ' any address';
-  return `${r.id ? `rule ${r.id}: ` : ''}${proto}${ports} from/to${remote}`;
+  const remote = r.remoteCidr ? r.remoteCidr : r.remoteGroup !== undefined ? `security group ${r.remoteGroup}` : 'any address';
+  return `${r.id ? `rule ${r.id}: ` : ''}${proto}${ports} ${direction === 'ingress' ? 'from' : 'to'} ${remote}`;
 }
 
 function policyStep(step: 'egress-policy' | 'ingress-policy', f: LocalInterface, d: DirectionPolicy | undefined, q: { protocol: TraceProtocol; port?: number }, remote: string, groups: ReadonlyMap<string, readonly string[]>): TraceStep {
@@ -83,7 +84,7 @@ function policyStep(step: 'egress-policy' | 'ingress-policy', f: LocalInterface,
     return { step, verdict: 'allow', detail: `${f.tap} ${dir}: ${why}` };
   }
   const r = d.rules.find((x) => ruleMatches(x, q, remote, groups));
-  if (r) return { step, verdict: 'allow', detail: `${f.tap} ${dir}: allowed by ${describeRule(r)}`, rule: r };
+  if (r) return { step, verdict: 'allow', detail: `${f.tap} ${dir}: allowed by ${describeRule(r, dir)}`, rule: r };
   return { step, verdict: 'deny', detail: `${f.tap} ${dir}: no rule of its security groups allows it (${d.rules.length} rule(s)); dropped` };
 }
 
