@@ -2,8 +2,9 @@
 // on it (the in-process config API and control node listen on that address) and compute nodes as
 // namespaces on it, each running a real agent process (`tfctl serve agent`, started with the same
 // `ip netns exec` the lab uses). Pods are namespaces plumbed through tf-cni exactly as a kubelet calls
-// it. Addresses come from a random /24 in 198.18.0.0/15 and names carry a random id, so test files
-// running in parallel never collide; destroy() removes everything, also after a failure.
+// it. Addresses come from a random /24 in 100.96.0.0/11 (other suites use 198.18.0.0/15 and 100.64-65)
+// and names carry a random id, so test files running in parallel never collide; destroy() removes
+// everything, also after a failure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,7 +45,7 @@ export class Fabric {
   private constructor(tag: string) {
     this.id = `${tag}${randomBytes(2).toString('hex')}`;
     const r = randomBytes(2);
-    this.net = `198.${18 + (r[0] & 1)}.${r[1]}`;
+    this.net = `100.${96 + (r[0] & 31)}.${r[1]}`;
     this.hostIp = `${this.net}.1`;
     this.hostIf = `${this.id}h`;
     this.fab = `${this.id}-fab`;
