@@ -92,3 +92,32 @@ test('a seeded snapshot (routes before a restart) is used, stale, until the firs
   assert.deepEqual(c.remote(), [{ ...seedPath, stale: true }]);
   assert.equal(c.endOfRibSeen, false);
 });
+
+test('two control nodes: routes from both, one going away is no headless mode', async () => {
+  const h = loopbackBlock();
+  const [R1, R2, X, Y] = [h(1), h(2), h(11), h(12)];
+  const rrs: Speaker[] = [];
+  for (const r of [R1, R2]) {
+    const s = new Speaker({ asn: 64512, routerId: r, listen: { port: 0, address: r }, holdTime: 9, connectRetryTime: 1, rtcWait: 1 });
+    for (const a of [X, Y]) s.addPeer({ address: a, asn: 64512, families: ['inet-vpn', 'route-target'], rrClient: true, passive: true });
+    await s.start();
+    stops.push(() => s.stop());
+    rrs.push(s);
+  }
+  const mk = (addr: string) => {
+    const b = new AgentBgp({ asn: 64512, routerId: addr, controls: rrs.map((r, i) => ({ address: [R1, R2][i], port: r.port })), holdTime: 9, restartTime: 60, restarting: false, connectRetryTime: 1, logger: log, onChange: () => undefined });
+    stops.push(() => b.stop());
+    return b;
+  };
+  const x = mk(X);
+  const y = mk(Y);
+  y.apply([advert('10.9.0.2/32', { rd: `${Y}:5`, nextHop: Y })], [T1]);
+  x.apply([], [T1]);
+  await Promise.all([x.start(), y.start()]);
+  await eventually(() => x.peers().filter((p) => p.state === 'Established').length === 2 && x.remote().length === 1, 'x has both sessions and the route');
+  await eventually(() => x.speaker.table('inet-vpn').routes().next().value?.paths.length === 2, 'the route from both control nodes');
+  await rrs[0].stop();
+  await eventually(() => x.peers().filter((p) => p.state === 'Established').length === 1, 'one session left');
+  assert.equal(x.headless, false);
+  assert.deepEqual(x.remote().map((r) => [r.prefix, r.peer]), [['10.9.0.2/32', R2]], 'now from the other control node');
+});
