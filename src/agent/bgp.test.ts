@@ -115,7 +115,7 @@ test('two control nodes: routes from both, one going away is no headless mode', 
   x.apply([], [T1]);
   await Promise.all([x.start(), y.start()]);
   await eventually(() => x.peers().filter((p) => p.state === 'Established').length === 2 && x.remote().length === 1, 'x has both sessions and the route');
-  await eventually(() => x.speaker.table('inet-vpn').routes().next().value?.paths.length === 2, 'the route from both control nodes');
+  await eventually(() => [...x.speaker.table('inet-vpn').routes()][0]?.paths.length === 2, 'the route from both control nodes');
   await rrs[0].stop();
   await eventually(() => x.peers().filter((p) => p.state === 'Established').length === 1, 'one session left');
   assert.equal(x.headless, false);
