@@ -39,6 +39,8 @@ export interface TfCniBench {
   agentMeanMs(): Promise<number>;
   /** the agent's log lines on timing (debug level), for --verbose */
   output(): string;
+  /** renders the agent has done so far */
+  renders(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,9 @@ export async function openTfCni(opts: TfCniOptions = {}): Promise<TfCniBench> {
         if (r.code !== 0) throw new Error(`tf-cni ADD ${i} failed: ${r.out}\n${a.output}`);
         return ms;
       },
+      async renders() {
+        return (await a.get<{ renders: number }>('/Snh_AgentStatus')).renders;
+      },
       async agentMeanMs() {
         const text = await (await fetch(`${a.introspect}/metrics`)).text();
         const sum = Number(/tf_agent_cni_add_seconds_sum (\S+)/.exec(text)?.[1] ?? NaN);
@@ -100,6 +105,7 @@ export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSum
   const bench = await openTfCni(opts);
   try {
     const samples: number[] = [];
+    const rendersBefore = await bench.renders();
     for (let i = 0; i < count; i++) {
       samples.push(await bench.add(i));
       if (opts.verbose && (i + 1) % 50 === 0) console.log(`  tf-cni ADD ${i + 1}/${count}: last ${samples[i].toFixed(1)} ms`);
@@ -110,6 +116,12 @@ export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSum
       if (plumb.length > 0) console.log(`  agent log: datapath plumbing p50 ${plumb[plumb.length >> 1]} ms (max ${plumb[plumb.length - 1]})`);
       const served = [...out.matchAll(/"ms":([\d.]+),"command":"ADD"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (served.length > 0) console.log(`  agent log: request served p50 ${served[served.length >> 1]} ms (max ${served[served.length - 1]})`);
+    }
+    const rendersDuring = (await bench.renders()) - rendersBefore;
+    if (opts.verbose) {
+      const worst = samples.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
+      console.log(`  slowest ADDs: ${worst.map(([v, i]) => `#${i} ${v.toFixed(0)} ms`).join(', ')}`);
+      console.log(`  renders during the ADDs: ${rendersDuring}`);
     }
     return { ...summarize(samples), agentP50Ms: await bench.agentMeanMs() };
   } finally {
