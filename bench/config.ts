@@ -1,4 +1,4 @@
-// npm run bench -- config [pairs=10000] [clients=32]
+// npm run bench -- config [pairs=10000] [clients=32] [--only sqlite|etcd] [--cpu-prof <dir>]
 // Creates <pairs> virtual-machine-interface + instance-ip pairs (kube-manager's pod pattern: VMI on
 // the cluster network, instance IP from the flat pod IPAM) with <clients> concurrent clients against
 // a `tfctl serve config` process, on SQLite and on a 1-node etcd, then lists the VMIs with detail.
@@ -8,13 +8,21 @@
 // that answers each create with a canned object of the same size and the list with a canned body of
 // the same size — what this machine can do at all right now (anchor_echo_req_per_s,
 // anchor_echo_list_10k_ms). On a shared, busy machine read our figures against it.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The API runs compiled by tsc (as the published package runs, not under the tsx loader). CPU per
+// create (server process user+system time over the create phase / creates) is printed as
+// sqlite_cpu_us_per_create / etcd_cpu_us_per_create: unlike creates/s it hardly depends on the load
+// others put on the machine. --cpu-prof <dir> writes a V8 CPU profile of each API process there.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { VncClient } from '../src/vnc/client.js';
 import { startEtcd } from '../test/support/etcd.js';
-import { spawnConfigApi } from '../test/support/tfctl.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, '.bench-out/config-js');
 
 interface Result {
   createsPerS: number;
@@ -22,6 +30,57 @@ interface Result {
   p99: number;
   listMs: number;
   listed: number;
+  /** server CPU (user + system) per create, µs */
+  serverCpuUs: number;
+  /** this process's (the clients') CPU per create, µs */
+  clientCpuUs: number;
+}
+
+/** tfctl compiled with tsc into .bench-out (no type check: tsc -p tsconfig.json does that). */
+function compile(): string {
+  rmSync(OUT, { recursive: true, force: true });
+  const entries = ['src/bin/tfctl.ts', 'src/cli/serve-config.ts'];
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), ...entries, '--outDir', OUT, '--rootDir', '.', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', '--types', 'node', '--esModuleInterop', '--resolveJsonModule', '--noCheck'], { cwd: ROOT, stdio: 'inherit' });
+  return join(OUT, 'src/bin/tfctl.js');
+}
+
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface ApiProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function spawnApi(tfctl: string, store: string, nodeArgs: string[]): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, tfctl, 'serve', 'config', '--store', store, '--port', '0', '--introspect-port', '0', '--no-transformer'], {
+    env: { ...process.env, TF_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.on('line', (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`tfctl serve config exited with ${code}`)));
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
 }
 
 function figure(name: string, value: number, unit: string): void {
@@ -30,8 +89,8 @@ function figure(name: string, value: number, unit: string): void {
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function run(label: string, store: string, pairs: number, clients: number): Promise<Result> {
-  const api = await spawnConfigApi(store);
+async function run(tfctl: string, label: string, store: string, pairs: number, clients: number, nodeArgs: string[]): Promise<Result> {
+  const api = await spawnApi(tfctl, store, nodeArgs);
   const c = new VncClient({ url: api.url, maxSockets: clients + 4, retries: 2 });
   try {
     const P = ['default-domain', 'k8s'];
@@ -49,6 +108,8 @@ async function run(label: string, store: string, pairs: number, clients: number)
     });
     const latencies: number[] = [];
     let next = 0;
+    const cpu0 = cpuSeconds(api.child.pid!);
+    const ours0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async () => {
@@ -71,8 +132,11 @@ async function run(label: string, store: string, pairs: number, clients: number)
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    latencies.sort((x, y) => x - y);
     const creates = pairs * 2;
+    const serverCpuUs = ((cpuSeconds(api.child.pid!) - cpu0) * 1e6) / creates;
+    const ours = process.cpuUsage(ours0);
+    const clientCpuUs = (ours.user + ours.system) / creates;
+    latencies.sort((x, y) => x - y);
     const listTimes: number[] = [];
     let listed = 0;
     for (let k = 0; k < 3; k++) {
@@ -83,12 +147,13 @@ async function run(label: string, store: string, pairs: number, clients: number)
     }
     const cold = listTimes[0];
     listTimes.sort((x, y) => x - y);
-    const r: Result = { createsPerS: creates / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), listMs: listTimes[1], listed };
+    const r: Result = { createsPerS: creates / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), listMs: listTimes[1], listed, serverCpuUs, clientCpuUs };
     console.log(`${label}: first (uncached) detail list ${cold.toFixed(0)} ms`);
     console.log(
       `${label}: ${creates} creates (${pairs} VMI + instance-ip pairs, ${clients} clients) in ${seconds.toFixed(2)} s = ${r.createsPerS.toFixed(0)} creates/s; ` +
         `latency p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; detail list of ${listed} VMIs ${r.listMs.toFixed(0)} ms (median of 3)`,
     );
+    console.log(`${label}: CPU per create: API process ${serverCpuUs.toFixed(0)} µs, bench clients ${clientCpuUs.toFixed(0)} µs`);
     return r;
   } finally {
     c.close();
@@ -114,7 +179,7 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { console.log('listening on http://127.0.0.1:' + this.address().port); });
 `;
 
-async function anchor(requests: number, clients: number): Promise<{ reqPerS: number; listMs: number }> {
+async function anchor(requests: number, clients: number): Promise<{ reqPerS: number; listMs: number; serverCpuUs: number }> {
   const proc = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -126,6 +191,8 @@ async function anchor(requests: number, clients: number): Promise<{ reqPerS: num
     });
     const c = new VncClient({ url, maxSockets: clients + 4 });
     let next = 0;
+    const ours0 = process.cpuUsage();
+    const cpu0 = cpuSeconds(proc.pid!);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async () => {
@@ -133,6 +200,9 @@ async function anchor(requests: number, clients: number): Promise<{ reqPerS: num
       }),
     );
     const reqPerS = requests / ((performance.now() - t0) / 1000);
+    const serverCpuUs = ((cpuSeconds(proc.pid!) - cpu0) * 1e6) / requests;
+    const ours = process.cpuUsage(ours0);
+    const clientCpuUs = (ours.user + ours.system) / requests;
     const times: number[] = [];
     for (let k = 0; k < 3; k++) {
       const s = performance.now();
@@ -142,34 +212,52 @@ async function anchor(requests: number, clients: number): Promise<{ reqPerS: num
     c.close();
     times.sort((a, b) => a - b);
     console.log(`anchor (HTTP server with canned answers, same client): ${reqPerS.toFixed(0)} requests/s; detail-list-sized body ${times[1].toFixed(0)} ms`);
-    return { reqPerS, listMs: times[1] };
+    console.log(`anchor: CPU per request: server ${serverCpuUs.toFixed(0)} µs, bench clients ${clientCpuUs.toFixed(0)} µs`);
+    return { reqPerS, listMs: times[1], serverCpuUs };
   } finally {
     proc.kill('SIGKILL');
   }
 }
 
 export async function main(args: string[]): Promise<void> {
-  const pairs = Number(args[0] ?? 10_000);
-  const clients = Number(args[1] ?? 32);
+  const positional: string[] = [];
+  let only: string | undefined;
+  let prof: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--only') only = args[++i];
+    else if (args[i] === '--cpu-prof') prof = args[++i];
+    else positional.push(args[i]);
+  }
+  const pairs = Number(positional[0] ?? 10_000);
+  const clients = Number(positional[1] ?? 32);
+  const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  const tfctl = compile();
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-config-'));
   try {
+    console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const echo = await anchor(pairs * 2, clients);
-    const sqlite = await run('sqlite', `sqlite://${join(dir, 'config.db')}`, pairs, clients);
-    const etcd = await startEtcd();
-    let e: Result;
-    try {
-      e = await run('etcd (1 node)', `etcd://${etcd.endpoint}/bench/`, pairs, clients);
-    } finally {
-      await etcd.stop();
+    const sqlite = only === 'etcd' ? undefined : await run(tfctl, 'sqlite', `sqlite://${join(dir, 'config.db')}`, pairs, clients, nodeArgs);
+    let e: Result | undefined;
+    if (only !== 'sqlite') {
+      const etcd = await startEtcd();
+      try {
+        e = await run(tfctl, 'etcd (1 node)', `etcd://${etcd.endpoint}/bench/`, pairs, clients, nodeArgs);
+      } finally {
+        await etcd.stop();
+      }
     }
+    console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`targets: sqlite ≥ 3000 creates/s, etcd ≥ 1000 creates/s, detail list of 10k ≤ 500 ms`);
-    figure('sqlite_creates_per_s', sqlite.createsPerS, 'creates/s');
-    figure('etcd_creates_per_s', e.createsPerS, 'creates/s');
-    figure('sqlite_create_p99_ms', sqlite.p99, 'ms');
-    figure('etcd_create_p99_ms', e.p99, 'ms');
-    figure('sqlite_list_detail_10k_ms', sqlite.listMs, 'ms');
+    if (sqlite) figure('sqlite_creates_per_s', sqlite.createsPerS, 'creates/s');
+    if (e) figure('etcd_creates_per_s', e.createsPerS, 'creates/s');
+    if (sqlite) figure('sqlite_create_p99_ms', sqlite.p99, 'ms');
+    if (e) figure('etcd_create_p99_ms', e.p99, 'ms');
+    if (sqlite) figure('sqlite_list_detail_10k_ms', sqlite.listMs, 'ms');
+    if (sqlite) figure('sqlite_cpu_us_per_create', sqlite.serverCpuUs, 'us');
+    if (e) figure('etcd_cpu_us_per_create', e.serverCpuUs, 'us');
     figure('anchor_echo_req_per_s', echo.reqPerS, 'requests/s');
     figure('anchor_echo_list_10k_ms', echo.listMs, 'ms');
+    figure('anchor_echo_cpu_us_per_request', echo.serverCpuUs, 'us');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
