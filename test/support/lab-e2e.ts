@@ -132,7 +132,9 @@ export async function startE2eLab(stem: string, opts: Partial<LabOptions> = {}):
     },
     async close() {
       await lab.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // TF_E2E_KEEP_LAB=1 keeps the lab directory (logs, config database) for a post-mortem
+      if (process.env.TF_E2E_KEEP_LAB === '1') console.log(`# lab directory kept: ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
   return e;
