@@ -140,6 +140,11 @@ export class AgentProcess {
     return this.#output;
   }
 
+  /** the agent's process id (nsenter execs it, so this is the Node process itself) */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }
