@@ -1,12 +1,18 @@
-// The embedded store engine: one SQLite file (better-sqlite3, WAL). A `kv` table holds the current
-// keys with their create/mod revisions; a `log` table holds every change for the change feed and
-// watch resumption, pruned by compact(). Group commit: the transactions submitted while the event
-// loop is busy are applied in one SQLite transaction (each still gets its own revision, and each
-// evaluates its compares against the state its predecessors left), then published to watchers in
-// order, then resolved — an acknowledged transaction is always on disk. The revisions of every key
-// are also kept in memory, so compares cost no query, and a group's writes go to SQLite as bulk
-// multi-row statements. The file is opened with an exclusive lock: one config API process owns it
-// (use the etcd engine for several processes).
+// The embedded store engine: one SQLite file (better-sqlite3, WAL), laid out like etcd's own
+// backend. One append-only table, `changes`, holds every change as a row keyed by
+// (revision, sequence): a put with its value and create revision, or a delete with the value it
+// removed. Every write is an append at the end of the table, so a commit writes a few pages however
+// random the keys (a table keyed by key dirtied about one page per key written: ~8x the WAL
+// traffic and CPU). The current state is the latest row of each key; an in-memory index
+// (key → create/mod revision and the row holding its value) answers compares without a query and
+// is rebuilt by one scan at open. The same rows are the history that watches replay; compact()
+// deletes the rows that are neither current nor after the compaction revision.
+//
+// Group commit: the transactions submitted while the event loop is busy are applied in one SQLite
+// transaction (each still gets its own revision, and each evaluates its compares against the state
+// its predecessors left), then published to watchers in order, then resolved — an acknowledged
+// transaction is always in the WAL file, so it survives kill -9. The file is opened with an
+// exclusive lock: one config API process owns it (use the etcd engine for several processes).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +32,7 @@ import {
   type WatchCallbacks,
   type WatchHandle,
 } from '../types.js';
+import { hasLegacyTables, migrateLegacy } from './legacy.js';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -34,45 +41,26 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-interface KvRow {
+/** Row ids: revision × 2^20 + the change's index in its transaction (exact in a double up to 2^33 revisions). */
+const SEQ_SPAN = 2 ** 20;
+const rowId = (rev: number, seq: number): number => rev * SEQ_SPAN + seq;
+const revOf = (id: number): number => Math.floor(id / SEQ_SPAN);
+const PUT = 0;
+const DELETE = 1;
+
+interface ChangeRow {
+  id: number;
+  op: number;
+  create_rev: number;
   key: string;
   value: string;
-  create_rev: number;
-  mod_rev: number;
 }
 
-interface LogRow {
-  rev: number;
-  events: string;
-}
-
-/**
- * A log row holds a whole transaction as length-prefixed text (no JSON escaping of the values):
- * per event `p<createRev>,<keyLen>,<valueLen>:<key><value>` for a put, `d0,<keyLen>,<prevLen>:<key><prev>`
- * for a delete (lengths in UTF-16 code units).
- */
-function encodeLog(events: readonly KvEvent[]): string {
-  let out = '';
-  for (const e of events) {
-    const v = (e.type === 'put' ? e.value : e.prevValue) ?? '';
-    out += `${e.type === 'put' ? 'p' : 'd'}${e.createRevision},${e.key.length},${v.length}:${e.key}${v}`;
-  }
-  return out;
-}
-
-function decodeLog(text: string): KvEvent[] {
-  const out: KvEvent[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const kind = text[i];
-    const colon = text.indexOf(':', i);
-    const [cr, kl, vl] = text.slice(i + 1, colon).split(',').map(Number);
-    const key = text.slice(colon + 1, colon + 1 + kl);
-    const value = text.slice(colon + 1 + kl, colon + 1 + kl + vl);
-    i = colon + 1 + kl + vl;
-    out.push(kind === 'p' ? { type: 'put', key, value, createRevision: cr } : { type: 'delete', key, prevValue: value, createRevision: 0 });
-  }
-  return out;
+/** Where a key stands: create and mod revision, and the row that holds its current value. */
+interface KeyState {
+  c: number;
+  m: number;
+  id: number;
 }
 
 interface Pending {
@@ -88,31 +76,49 @@ interface LiveWatcher {
   closed: boolean;
 }
 
+/** Index of the first element of a sorted array that is >= `lo` (or > `lo` when `strict`). */
+function lowerBound(sorted: readonly string[], lo: string, strict: boolean): number {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (sorted[mid] < lo || (strict && sorted[mid] === lo)) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
+/** Rows written per INSERT statement (5 parameters each). */
+const CHUNK = 64;
+/** rangeUnchangedSince reads the rows after the revision unless they are more than this many revisions. */
+const RECENT_SCAN_REVISIONS = 10_000;
+
 export class SqliteStore implements KvStore {
   readonly kind = 'sqlite' as const;
   readonly description: string;
   readonly #db: Db;
   readonly #watchers = new Set<LiveWatcher>();
-  #revision: number;
+  #revision = 0;
   #compacted: number;
   #closed = false;
   #queue: Pending[] = [];
   #scheduled = false;
-  /** create/mod revision of every key (the source of truth for compares) */
-  readonly #keys = new Map<string, { c: number; m: number }>();
-  /** writes of the current group not yet sent to SQLite */
-  #inserts: (string | number)[] = [];
-  #updates: [string, number, string][] = [];
-  #logs: (string | number)[] = [];
+  /** the current state of every key (the source of truth for compares and ranges) */
+  readonly #keys = new Map<string, KeyState>();
+  /** all keys in order, while no key was added or removed */
+  #sorted: string[] | undefined;
+  /** rows that are no longer any key's current value (overwritten puts, deletes): compact() may drop them */
+  #garbage: number[] = [];
+  /** rows of the current group not yet sent to SQLite, 5 parameters each */
+  #rows: (string | number)[] = [];
   /** values written in the current group (prevValue of a later delete in the same group) */
   readonly #groupValues = new Map<string, string>();
-  readonly #bulk = new Map<string, Statement>();
+  readonly #bulk = new Map<number, Statement>();
   readonly #st: {
-    get: Statement<[string], KvRow>;
-    update: Statement<[string, number, string]>;
-    del: Statement<[string]>;
-    maxMod: Statement<[string, string], { m: number | null }>;
+    value: Statement<[number], { value: string }>;
+    recentKeys: Statement<[number, string, string], { key: string }>;
     setMeta: Statement<[string, number]>;
+    deleteRow: Statement<[number]>;
   };
 
   constructor(opts: SqliteStoreOptions) {
@@ -125,94 +131,104 @@ export class SqliteStore implements KvStore {
       this.#db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.#db.pragma('cache_size = -65536');
       this.#db.pragma('wal_autocheckpoint = 8000');
-      this.#db.exec(`
-        CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS log (rev INTEGER PRIMARY KEY, events TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-      `);
       // A write takes the exclusive lock now, so a second process fails here rather than later.
-      this.#db.exec('BEGIN IMMEDIATE; COMMIT;');
+      this.#db.transaction(() => {
+        this.#db.exec(`
+          CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, op INTEGER NOT NULL, create_rev INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        `);
+        if (hasLegacyTables(this.#db)) migrateLegacy(this.#db, rowId);
+      }).immediate();
     } catch (err) {
       throw new StoreUnavailableError(`cannot open SQLite store ${opts.path}: ${(err as Error).message}`, err);
     }
-    const meta = (name: string): number =>
-      (this.#db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
-    this.#revision = meta('revision');
-    this.#compacted = meta('compacted');
     this.#st = {
-      get: this.#db.prepare('SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?'),
-      update: this.#db.prepare('UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?'),
-      del: this.#db.prepare('DELETE FROM kv WHERE key = ?'),
-      maxMod: this.#db.prepare('SELECT max(mod_rev) AS m FROM kv WHERE key >= ? AND key < ?'),
+      value: this.#db.prepare('SELECT value FROM changes WHERE id = ?'),
+      recentKeys: this.#db.prepare(`SELECT key FROM changes WHERE id >= ? AND op = ${PUT} AND key >= ? AND key < ?`),
       setMeta: this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      deleteRow: this.#db.prepare('DELETE FROM changes WHERE id = ?'),
     };
+    this.#compacted = this.#meta('compacted');
     this.#loadKeys();
   }
 
+  #meta(name: string): number {
+    return (this.#db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
+  }
+
+  /** Rebuilds the key index, the garbage list and the revision from the table. */
   #loadKeys(): void {
     this.#keys.clear();
-    for (const r of this.#db.prepare('SELECT key, create_rev, mod_rev FROM kv').iterate() as IterableIterator<{ key: string; create_rev: number; mod_rev: number }>) {
-      this.#keys.set(r.key, { c: r.create_rev, m: r.mod_rev });
-    }
-  }
-
-  /** A prepared multi-row INSERT for `rows` rows of `cols` columns. */
-  #bulkInsert(table: 'kv' | 'log', rows: number): Statement {
-    const id = `${table}:${rows}`;
-    let st = this.#bulk.get(id);
-    if (!st) {
-      const row = table === 'kv' ? '(?, ?, ?, ?)' : '(?, ?)';
-      const cols = table === 'kv' ? 'kv (key, value, create_rev, mod_rev)' : 'log (rev, events)';
-      st = this.#db.prepare(`INSERT INTO ${cols} VALUES ${Array(rows).fill(row).join(', ')}`);
-      this.#bulk.set(id, st);
-    }
-    return st;
-  }
-
-  /** Sends the group's pending writes to SQLite (inside the open transaction). */
-  #flushWrites(): void {
-    const CHUNK = 64;
-    const send = (table: 'kv' | 'log', params: (string | number)[], width: number): void => {
-      for (let i = 0; i < params.length; i += CHUNK * width) {
-        const part = params.slice(i, i + CHUNK * width);
-        this.#bulkInsert(table, part.length / width).run(...part);
+    this.#sorted = undefined;
+    this.#garbage = [];
+    let last = 0;
+    const rows = this.#db.prepare('SELECT id, op, create_rev, key FROM changes ORDER BY id').iterate() as IterableIterator<Omit<ChangeRow, 'value'>>;
+    for (const r of rows) {
+      const old = this.#keys.get(r.key);
+      if (old) this.#garbage.push(old.id);
+      if (r.op === PUT) {
+        this.#keys.set(r.key, { c: r.create_rev, m: revOf(r.id), id: r.id });
+      } else {
+        this.#keys.delete(r.key);
+        this.#garbage.push(r.id);
       }
-    };
-    send('kv', this.#inserts, 4);
-    for (const [value, rev, key] of this.#updates) this.#st.update.run(value, rev, key);
-    send('log', this.#logs, 2);
-    this.#inserts = [];
-    this.#updates = [];
-    this.#logs = [];
+      last = r.id;
+    }
+    // The first layout kept the revision in meta; a transaction that wrote nothing never moves it.
+    this.#revision = Math.max(revOf(last), this.#meta('revision'));
+  }
+
+  /** Sends the group's pending rows to SQLite (inside the open transaction), as multi-row INSERTs. */
+  #flushWrites(): void {
+    const rows = this.#rows;
+    if (rows.length === 0) return;
+    this.#rows = [];
+    for (let i = 0; i < rows.length; i += CHUNK * 5) {
+      const part = i === 0 && rows.length <= CHUNK * 5 ? rows : rows.slice(i, i + CHUNK * 5);
+      const n = part.length / 5;
+      let st = this.#bulk.get(n);
+      if (!st) {
+        st = this.#db.prepare(`INSERT INTO changes (id, op, create_rev, key, value) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+        this.#bulk.set(n, st);
+      }
+      st.run(...part);
+    }
   }
 
   #check(): void {
     if (this.#closed) throw new StoreUnavailableError('SQLite store is closed');
   }
 
-  async range(prefix: string, opts: { revision?: number; limit?: number; after?: string } = {}): Promise<RangeResult> {
-    this.#check();
-    if (opts.revision !== undefined && opts.revision !== this.#revision) {
-      // Only the current revision is readable; callers paginate within one synchronous burst or restart.
-      if (opts.revision < this.#revision) throw new CompactedError(this.#revision);
-    }
-    const limit = opts.limit ?? 0;
-    const lo = opts.after !== undefined && opts.after >= prefix ? `${opts.after}\u0000` : prefix;
-    const rows = (
-      prefix === ''
-        ? this.#db.prepare(`SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? ORDER BY key${limit ? ' LIMIT ?' : ''}`)
-        : this.#db.prepare(`SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key${limit ? ' LIMIT ?' : ''}`)
-    ).all(...(prefix === '' ? [lo] : [lo, prefixEnd(prefix)]), ...(limit ? [limit + 1] : [])) as KvRow[];
-    const more = limit > 0 && rows.length > limit;
-    if (more) rows.pop();
-    return {
-      revision: this.#revision,
-      entries: rows.map((r): KvEntry => ({ key: r.key, value: r.value, createRevision: r.create_rev, modRevision: r.mod_rev })),
-      more,
-    };
+  #sortedKeys(): string[] {
+    this.#sorted ??= [...this.#keys.keys()].sort();
+    return this.#sorted;
   }
 
-  #holds(c: Compare): boolean {
+  async range(prefix: string, opts: { revision?: number; limit?: number; after?: string } = {}): Promise<RangeResult> {
+    this.#check();
+    // Only the current revision is readable; callers paginate within one synchronous burst or restart.
+    if (opts.revision !== undefined && opts.revision < this.#revision) throw new CompactedError(this.#revision);
+    const limit = opts.limit ?? 0;
+    const sorted = this.#sortedKeys();
+    const end = prefix === '' ? null : prefixEnd(prefix);
+    const strict = opts.after !== undefined && opts.after >= prefix;
+    const entries: KvEntry[] = [];
+    let more = false;
+    for (let i = lowerBound(sorted, strict ? opts.after! : prefix, strict); i < sorted.length; i++) {
+      const key = sorted[i];
+      if (end !== null && key >= end) break;
+      if (limit > 0 && entries.length === limit) {
+        more = true;
+        break;
+      }
+      const s = this.#keys.get(key)!;
+      entries.push({ key, value: this.#st.value.get(s.id)!.value, createRevision: s.c, modRevision: s.m });
+    }
+    return { revision: this.#revision, entries, more };
+  }
+
+  /** `rev` is the revision the transaction being checked would get. */
+  #holds(c: Compare, rev: number): boolean {
     switch (c.kind) {
       case 'absent':
         return !this.#keys.has(c.key);
@@ -221,15 +237,33 @@ export class SqliteStore implements KvStore {
       case 'modified':
         return this.#keys.get(c.key)?.m === c.revision;
       case 'rangeUnchangedSince':
-        this.#flushWrites();
-        return (this.#st.maxMod.get(c.prefix, prefixEnd(c.prefix))?.m ?? 0) <= c.revision;
+        return this.#rangeUnchangedSince(c.prefix, c.revision, rev);
     }
+  }
+
+  /** No live key with `prefix` has a mod revision after `since` (deleted keys do not count, as in etcd). */
+  #rangeUnchangedSince(prefix: string, since: number, rev: number): boolean {
+    if (since >= rev - 1) return true;
+    const end = prefix === '' ? null : prefixEnd(prefix);
+    const written = (key: string): boolean => (this.#keys.get(key)?.m ?? 0) > since;
+    if (end !== null && rev - 1 - since <= RECENT_SCAN_REVISIONS) {
+      // The rows after `since` hold every key written since; the index says which are still current.
+      this.#flushWrites();
+      for (const r of this.#st.recentKeys.iterate(rowId(since + 1, 0), prefix, end)) if (written(r.key)) return false;
+      return true;
+    }
+    for (const key of this.#keys.keys()) if (key >= prefix && (end === null || key < end) && written(key)) return false;
+    return true;
   }
 
   txn(req: TxnRequest): Promise<TxnResult> {
     return new Promise((resolve, reject) => {
       if (this.#closed) {
         reject(new StoreUnavailableError('SQLite store is closed'));
+        return;
+      }
+      if (req.puts.size + req.deletes.size >= SEQ_SPAN) {
+        reject(new StoreUnavailableError(`a transaction may write at most ${SEQ_SPAN - 1} keys`));
         return;
       }
       this.#queue.push({ req, resolve, reject });
@@ -240,32 +274,38 @@ export class SqliteStore implements KvStore {
     });
   }
 
-  /** Applies one queued transaction inside the open SQLite transaction; returns its batch or undefined. */
+  /** Applies one queued transaction inside the open SQLite transaction; returns its events, or undefined when a compare failed. */
   #applyOne(req: TxnRequest, rev: number): KvEvent[] | undefined {
-    for (const c of req.compares) if (!this.#holds(c)) return undefined;
+    for (const c of req.compares) if (!this.#holds(c, rev)) return undefined;
     const events: KvEvent[] = [];
+    let seq = 0;
     for (const [key, value] of req.puts) {
-      const old = this.#keys.get(key);
-      if (old) {
-        this.#updates.push([value, rev, key]);
-        old.m = rev;
+      const id = rowId(rev, seq++);
+      let s = this.#keys.get(key);
+      if (s) {
+        this.#garbage.push(s.id);
+        s.m = rev;
+        s.id = id;
       } else {
-        this.#inserts.push(key, value, rev, rev);
-        this.#keys.set(key, { c: rev, m: rev });
+        this.#keys.set(key, (s = { c: rev, m: rev, id }));
+        this.#sorted = undefined;
       }
+      this.#rows.push(id, PUT, s.c, key, value);
       this.#groupValues.set(key, value);
-      events.push({ type: 'put', key, value, createRevision: old ? old.c : rev });
+      events.push({ type: 'put', key, value, createRevision: s.c });
     }
     for (const key of req.deletes) {
-      if (req.puts.has(key) || !this.#keys.has(key)) continue;
-      this.#flushWrites();
-      const prev = this.#groupValues.get(key) ?? this.#st.get.get(key)?.value ?? '';
-      this.#st.del.run(key);
+      const s = this.#keys.get(key);
+      if (req.puts.has(key) || !s) continue;
+      const prev = this.#groupValues.get(key) ?? this.#st.value.get(s.id)?.value ?? '';
+      const id = rowId(rev, seq++);
+      this.#rows.push(id, DELETE, 0, key, prev);
+      this.#garbage.push(s.id, id);
       this.#keys.delete(key);
+      this.#sorted = undefined;
       this.#groupValues.delete(key);
       events.push({ type: 'delete', key, prevValue: prev, createRevision: 0 });
     }
-    if (events.length > 0) this.#logs.push(rev, encodeLog(events));
     return events;
   }
 
@@ -284,23 +324,19 @@ export class SqliteStore implements KvStore {
     try {
       this.#db.transaction(() => {
         for (const p of group) {
-          const noWrites = p.req.puts.size === 0 && p.req.deletes.size === 0;
           const events = this.#applyOne(p.req, rev + 1);
           if (!events) outcomes.push({ ok: false });
-          else if (noWrites || events.length === 0) outcomes.push({ ok: true });
+          else if (events.length === 0) outcomes.push({ ok: true });
           else {
             rev++;
             outcomes.push({ ok: true, batch: { revision: rev, events } });
           }
         }
         this.#flushWrites();
-        if (rev !== start) this.#st.setMeta.run('revision', rev);
       })();
     } catch (err) {
-      // The SQLite transaction rolled back: drop the group's pending state and re-read the key index.
-      this.#inserts = [];
-      this.#updates = [];
-      this.#logs = [];
+      // The SQLite transaction rolled back: drop the group's pending rows and re-read the index.
+      this.#rows = [];
       this.#loadKeys();
       const e = new StoreUnavailableError(`SQLite transaction failed: ${(err as Error).message}`, err);
       for (const p of group) p.reject(e);
@@ -321,8 +357,8 @@ export class SqliteStore implements KvStore {
   #publish(batch: KvBatch): void {
     for (const w of this.#watchers) {
       if (w.closed) continue;
-      const events = batch.events.filter((e) => e.key >= w.prefix && (w.end === null || e.key < w.end));
-      if (events.length > 0) w.cb.onBatch({ revision: batch.revision, events });
+      const events = w.prefix === '' ? batch.events : batch.events.filter((e) => e.key >= w.prefix && (w.end === null || e.key < w.end));
+      if (events.length > 0) w.cb.onBatch(events === batch.events ? batch : { revision: batch.revision, events });
     }
   }
 
@@ -336,14 +372,17 @@ export class SqliteStore implements KvStore {
     return this.#compacted;
   }
 
-  /** Reads the history (fromRevision, current] for a prefix from the log, one batch per revision. */
+  /** The history (fromRevision, current] under a prefix, one batch per revision. */
   #history(prefix: string, fromRevision: number): KvBatch[] {
-    const rows = this.#db.prepare('SELECT rev, events FROM log WHERE rev > ? ORDER BY rev').all(fromRevision) as LogRow[];
+    const rows = this.#db.prepare('SELECT id, op, create_rev, key, value FROM changes WHERE id >= ? ORDER BY id').iterate(rowId(fromRevision + 1, 0)) as IterableIterator<ChangeRow>;
     const end = prefix === '' ? null : prefixEnd(prefix);
-    const out: KvBatch[] = [];
+    const out: { revision: number; events: KvEvent[] }[] = [];
     for (const r of rows) {
-      const events = decodeLog(r.events).filter((e) => e.key >= prefix && (end === null || e.key < end));
-      if (events.length > 0) out.push({ revision: r.rev, events });
+      if (r.key < prefix || (end !== null && r.key >= end)) continue;
+      const revision = revOf(r.id);
+      let last = out[out.length - 1];
+      if (last?.revision !== revision) out.push((last = { revision, events: [] }));
+      last.events.push(r.op === PUT ? { type: 'put', key: r.key, value: r.value, createRevision: r.create_rev } : { type: 'delete', key: r.key, prevValue: r.value, createRevision: 0 });
     }
     return out;
   }
@@ -384,14 +423,18 @@ export class SqliteStore implements KvStore {
     };
   }
 
+  /** Drops the rows before `revision` that hold no key's current value. */
   async compact(revision: number): Promise<void> {
     this.#check();
     const upto = Math.min(revision, this.#revision);
     if (upto <= this.#compacted) return;
+    const bound = rowId(upto, 0);
+    const dead = this.#garbage.filter((id) => id < bound);
     this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM log WHERE rev < ?').run(upto);
+      for (const id of dead) this.#st.deleteRow.run(id);
       this.#st.setMeta.run('compacted', upto);
     })();
+    this.#garbage = this.#garbage.filter((id) => id >= bound);
     this.#compacted = upto;
   }
 
