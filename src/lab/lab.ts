@@ -51,6 +51,8 @@ export interface LabOptions extends TopologyOptions {
   readonly log?: Logger;
   /** progress lines ("network: …", "config API: …") */
   readonly onProgress?: (line: string) => void;
+  /** aborting it while the lab starts stops it (Ctrl-C during `lab up`); startLab then rejects */
+  readonly signal?: AbortSignal;
 }
 
 export interface ComponentHealth {
@@ -134,6 +136,7 @@ export class Lab {
   #stopping: Promise<void> | undefined;
   /** set once the prefix was found free: only then may stop() delete namespaces of the prefix */
   #ownsNetwork = false;
+  #cancelled = false;
   /** seconds from start() to every component healthy */
   upSeconds = 0;
 
@@ -193,7 +196,8 @@ export class Lab {
     this.#ownsNetwork = true;
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     mkdirSync(l.runDir, { recursive: true });
-    rmSync(join(this.dir, 'data'), { recursive: true, force: true });
+    // a lab starts empty: no config, no kubelet sandboxes or agent ports of an earlier run
+    for (const d of ['data', 'kubelet', 'agent', 'cni']) rmSync(join(this.dir, d), { recursive: true, force: true });
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     mkdirSync(join(this.dir, 'gateway'), { recursive: true });
     if (this.agents) installTfCni(l.cniBinDir);
@@ -201,12 +205,14 @@ export class Lab {
 
     let t = Date.now();
     await buildNetwork(this.topo);
+    this.#checkpoint();
     this.#progress(`network: ${this.topo.namespaces.length} namespaces (${this.topo.prefix}*), underlay ${this.topo.underlay}, external ${this.topo.externalSubnet} (${secs(t)})`);
 
     t = Date.now();
     this.#hostRelay = await startRelay(hostRelay(l));
     this.#introspect = await this.#startIntrospect();
     const { first, rest } = processSpecs(l);
+    this.#checkpoint();
     for (const s of first) this.supervisor.start(s);
     this.kubeApi = await startKubeApi({ port: this.ports.kubeApi, host: '127.0.0.1', log: this.#childLog('lab-kube-api') });
     writeFileSync(this.kubeconfigPath, this.kubeApi.kubeconfig(), { mode: 0o600 });
@@ -234,8 +240,10 @@ export class Lab {
       peers: this.topo.controls.map((c) => ({ name: c.host, address: c.underlayIp!, port: CONTROL_BGP_PORT })),
     }));
     writeFileSync(join(this.dir, 'kubemanager.conf'), labKubeManagerConf(readKubeManagerExample(), { kubeApi: this.ports.kubeApi, configApi: this.ports.configApi, introspect: this.ports.kubeManager }));
+    this.#checkpoint();
     for (const s of rest) this.supervisor.start(s);
     await Promise.all(this.topo.nodes.map((n, i) => this.#startKubelet(n.host, i + 1)));
+    this.#checkpoint();
 
     t = Date.now();
     await this.#waitFor(this.readinessSet(), readyTimeoutMs, t0);
@@ -243,6 +251,16 @@ export class Lab {
     this.#phase = 'ready';
     this.#saveState();
     this.#progress(`all components healthy (${secs(t0)})`);
+  }
+
+  /** Ends start() at its next step when the start was cancelled; startLab() then tears down what exists. */
+  #checkpoint(): void {
+    if (this.#cancelled || this.#stopping) throw new LabError('LAB_START_FAILED', 'the lab was stopped while starting');
+  }
+
+  /** Cancels a start in progress (Ctrl-C during `lab up`): start() stops at its next step. */
+  cancelStart(): void {
+    this.#cancelled = true;
   }
 
   /** Loggers of the in-process components, at the lab logger's level (quiet on a terminal by default). */
@@ -283,7 +301,7 @@ export class Lab {
   async #waitFor(names: readonly string[], timeoutMs: number, since: number): Promise<void> {
     let last: ComponentHealth[] = [];
     while (Date.now() - since < timeoutMs) {
-      if (this.#stopping) throw new LabError('LAB_START_FAILED', 'the lab was stopped while starting');
+      this.#checkpoint();
       last = await Promise.all(names.map(async (n) => ({ name: n, report: await this.health(n) })));
       if (last.every((h) => h.report.status === 'up')) return;
       const dead = names.filter((n) => this.supervisor.info(n)?.state === 'exited');
@@ -443,11 +461,16 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     clusterName: loadConfig(readKubeManagerExample()).clusterName,
   };
   const lab = new Lab(layout, log, progress);
+  const abort = (): void => lab.cancelStart();
+  opts.signal?.addEventListener('abort', abort, { once: true });
   try {
+    if (opts.signal?.aborted) throw new LabError('LAB_START_FAILED', 'the lab was stopped while starting');
     await lab.start(opts.readyTimeoutMs ?? 180_000);
   } catch (err) {
     await lab.stop().catch(() => undefined);
     throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
   }
   return lab;
 }

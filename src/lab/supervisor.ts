@@ -67,6 +67,7 @@ export class Supervisor {
 
   /** Registers and starts a process. */
   start(spec: ProcessSpec): ProcessInfo {
+    if (this.#closing) throw new Error(`the supervisor is stopping; ${spec.name} not started`);
     if (this.#procs.has(spec.name)) throw new Error(`process ${spec.name} is already supervised`);
     const m: Managed = {
       spec, child: undefined, state: 'stopped', held: false, restarts: 0, startedAt: undefined, lastExit: undefined,

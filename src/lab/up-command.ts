@@ -91,9 +91,16 @@ const command: CommandModule = {
       if (daemon) process.send!({ progress: line } satisfies DaemonMessage);
       else console.log(line);
     };
+    // Ctrl-C while starting stops what was started; once up, it stops the lab (below)
+    const starting = new AbortController();
+    const abortStart = (): void => starting.abort();
+    process.on('SIGINT', abortStart);
+    process.on('SIGTERM', abortStart);
+    process.on('SIGHUP', abortStart);
     let lab: Lab;
     try {
       lab = await startLab({
+        signal: starting.signal,
         nodes, controls, dir, prefix: values.prefix, ports, readyTimeoutMs: timeout * 1000,
         ...(values['no-agents'] ? { agents: false } : {}),
         log: quietLogger(),
@@ -104,6 +111,10 @@ const command: CommandModule = {
       if (daemon) process.send!({ error: msg } satisfies DaemonMessage);
       console.error(`tfctl lab up: ${msg}`);
       return 1;
+    } finally {
+      process.off('SIGINT', abortStart);
+      process.off('SIGTERM', abortStart);
+      process.off('SIGHUP', abortStart);
     }
     const stopped = new Promise<void>((resolveStop) => {
       const stop = (): void => {
