@@ -56,6 +56,13 @@ test('a crash is restarted with a new PID; kill() leaves it down until resume()'
   assert.notEqual(sup.info('b')?.pid, second);
 });
 
+test('a name is supervised once', () => {
+  const sup = new Supervisor({ log });
+  sups.push(sup);
+  sup.start({ name: 'dup', argv: node('setInterval(() => {}, 1000)'), logFile: join(dir, 'dup.log') });
+  assert.throws(() => sup.start({ name: 'dup', argv: ['true'], logFile: join(dir, 'dup.log') }), /already supervised/);
+});
+
 test('restart: false leaves an exited process exited with its code', async () => {
   const sup = new Supervisor({ log });
   sups.push(sup);
@@ -81,5 +88,5 @@ test('stopAll ends every process, a SIGTERM-ignoring one with SIGKILL after the 
   assert.equal(isAlive(a), false);
   assert.equal(isAlive(b), false);
   assert.equal(sup.info('e2')?.lastExit?.signal, 'SIGKILL');
-  assert.throws(() => sup.start({ name: 'e1', argv: ['true'], logFile: join(dir, 'x.log') }), /already supervised/);
+  assert.throws(() => sup.start({ name: 'e3', argv: ['true'], logFile: join(dir, 'x.log') }), /is stopping/, 'nothing new starts once stopping');
 });
