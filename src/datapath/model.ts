@@ -32,6 +32,11 @@ export interface Vrf {
    * default route, keeping the VRF isolated; 'main' falls through to the node's main table (fabric SNAT).
    */
   onMiss?: 'drop' | 'main';
+  /**
+   * The network's policy (the original's VN access-control-list), applied to every connection from or to
+   * an interface of this VRF; absent = nothing filtered at the network level.
+   */
+  policy?: VrfPolicy;
 }
 
 export type Protocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'any';
@@ -69,6 +74,36 @@ export interface InterfacePolicy {
   ingress: DirectionPolicy;
   /** traffic from the pod */
   egress: DirectionPolicy;
+}
+
+/** One side of a VRF policy rule: an address range, or an address group (e.g. a network's members). */
+export interface PolicyEndpoint {
+  cidr?: string;
+  /** id of an AddressGroup */
+  group?: string;
+}
+
+/**
+ * One rule of a VRF policy, matched against the first packet of a connection (source → destination;
+ * replies of an accepted connection always pass). Absent src/dst = any address.
+ */
+export interface VrfPolicyRule {
+  /** optional rule id (the policy rule uuid), shown in introspect and trace */
+  id?: string;
+  action: 'pass' | 'deny';
+  /** 'any', a name, or an IP protocol number 0-255 */
+  protocol: Protocol | number;
+  src?: PolicyEndpoint;
+  dst?: PolicyEndpoint;
+  /** source / destination ports: tcp, udp, sctp (with protocol 'any' the rule then matches those three only) */
+  srcPorts?: PortRange;
+  dstPorts?: PortRange;
+}
+
+/** An ordered rule list: the first matching rule decides; no match → `default`. */
+export interface VrfPolicy {
+  rules: VrfPolicyRule[];
+  default: 'pass' | 'deny';
 }
 
 /** A pod (VMI) plugged into this node: host-side tap, peer `ifname` inside the pod's netns. */

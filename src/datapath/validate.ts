@@ -12,12 +12,14 @@ import type {
   NatPort,
   NextHop,
   NodeState,
+  PortRange,
   Route,
   SecurityRule,
   ServiceNat,
   SnatRule,
   Underlay,
   Vrf,
+  VrfPolicy,
 } from './model.js';
 import { DEFAULT_OWNERSHIP, type Ownership } from './linux/ownership.js';
 
@@ -99,8 +101,8 @@ export function validateNodeState(input: unknown, opts: ValidateOptions = {}): N
   const s = input as unknown as NodeState;
 
   checkUnderlay(c, s.underlay);
-  const vrfs = checkVrfs(c, s.vrfs, own.tableRange);
   const groups = checkGroups(c, s.addressGroups);
+  const vrfs = checkVrfs(c, s.vrfs, own.tableRange, groups);
   const ifaces = checkInterfaces(c, s.interfaces, vrfs, groups, own.tapPrefix);
   checkRoutes(c, s.routes, vrfs, ifaces);
   checkServices(c, s.services);
@@ -117,7 +119,7 @@ function checkUnderlay(c: Checker, u: Underlay): void {
   c.optional(u, 'mtu', 'underlay', (v, p): v is number => c.int(v, p, 118, 65535));
 }
 
-function checkVrfs(c: Checker, vrfs: Vrf[], tableRange: readonly [number, number]): Map<string, Vrf> {
+function checkVrfs(c: Checker, vrfs: Vrf[], tableRange: readonly [number, number], groups: Set<string>): Map<string, Vrf> {
   const byName = new Map<string, Vrf>();
   const tables = new Set<number>();
   const vnis = new Set<number>();
@@ -137,8 +139,47 @@ function checkVrfs(c: Checker, vrfs: Vrf[], tableRange: readonly [number, number
       vnis.add(v.vni);
     }
     if (v.onMiss !== undefined && v.onMiss !== 'drop' && v.onMiss !== 'main') c.add(`${p}.onMiss`, "must be 'drop' or 'main'");
+    if (v.policy !== undefined) checkVrfPolicy(c, v.policy, `${p}.policy`, groups);
   });
   return byName;
+}
+
+function checkVrfPolicy(c: Checker, pol: VrfPolicy, p: string, groups: Set<string>): void {
+  if (!c.obj(pol, p)) return;
+  if (pol.default !== 'pass' && pol.default !== 'deny') c.add(`${p}.default`, "must be 'pass' or 'deny'");
+  if (!c.arr(pol.rules, `${p}.rules`)) return;
+  pol.rules.forEach((r, i) => {
+    const q = `${p}.rules[${i}]`;
+    if (!c.obj(r, q)) return;
+    if (r.action !== 'pass' && r.action !== 'deny') c.add(`${q}.action`, "must be 'pass' or 'deny'");
+    checkProtocol(c, r.protocol, `${q}.protocol`);
+    for (const k of ['srcPorts', 'dstPorts'] as const) {
+      const range = r[k];
+      if (range === undefined) continue;
+      if (typeof r.protocol !== 'string' || !(PORT_PROTOCOLS.has(r.protocol) || r.protocol === 'any')) c.add(`${q}.${k}`, 'ports need protocol tcp, udp, sctp or any');
+      checkPortRange(c, range, `${q}.${k}`);
+    }
+    for (const k of ['src', 'dst'] as const) {
+      const e = r[k];
+      if (e === undefined || !c.obj(e, `${q}.${k}`)) continue;
+      if ((e.cidr === undefined) === (e.group === undefined)) c.add(`${q}.${k}`, 'must have exactly one of cidr and group');
+      if (e.cidr !== undefined) c.cidr(e.cidr, `${q}.${k}.cidr`);
+      if (e.group !== undefined && c.str(e.group, `${q}.${k}.group`) && !groups.has(e.group)) c.add(`${q}.${k}.group`, `unknown address group ${JSON.stringify(e.group)}`);
+    }
+    if (r.id !== undefined) c.str(r.id, `${q}.id`);
+  });
+}
+
+function checkProtocol(c: Checker, proto: unknown, p: string): void {
+  if (typeof proto === 'number') c.int(proto, p, 0, 255);
+  else if (typeof proto !== 'string' || !PROTOCOLS.has(proto)) c.add(p, 'must be tcp, udp, sctp, icmp, any or a protocol number');
+}
+
+function checkPortRange(c: Checker, r: PortRange, p: string): void {
+  if (!c.obj(r, p)) return;
+  const okFrom = c.int(r.from, `${p}.from`, 0, 65535);
+  const okTo = c.int(r.to, `${p}.to`, 0, 65535);
+  if (okFrom && okTo && r.from > r.to) c.add(p, 'from must not exceed to');
 }
 
 function checkGroups(c: Checker, groups: AddressGroup[]): Set<string> {
@@ -199,15 +240,10 @@ function checkPolicy(c: Checker, pol: InterfacePolicy, p: string, groups: Set<st
 function checkRule(c: Checker, r: SecurityRule, p: string, groups: Set<string>): void {
   if (!c.obj(r, p)) return;
   const proto = r.protocol;
-  if (typeof proto === 'number') c.int(proto, `${p}.protocol`, 0, 255);
-  else if (typeof proto !== 'string' || !PROTOCOLS.has(proto)) c.add(`${p}.protocol`, 'must be tcp, udp, sctp, icmp, any or a protocol number');
+  checkProtocol(c, proto, `${p}.protocol`);
   if (r.ports !== undefined) {
     if (typeof proto !== 'string' || !PORT_PROTOCOLS.has(proto)) c.add(`${p}.ports`, 'ports need protocol tcp, udp or sctp');
-    if (c.obj(r.ports, `${p}.ports`)) {
-      const okFrom = c.int(r.ports.from, `${p}.ports.from`, 0, 65535);
-      const okTo = c.int(r.ports.to, `${p}.ports.to`, 0, 65535);
-      if (okFrom && okTo && r.ports.from > r.ports.to) c.add(`${p}.ports`, 'from must not exceed to');
-    }
+    checkPortRange(c, r.ports, `${p}.ports`);
   }
   if (r.remoteCidr !== undefined && r.remoteGroup !== undefined) c.add(p, 'at most one of remoteCidr and remoteGroup');
   if (r.remoteCidr !== undefined) c.cidr(r.remoteCidr, `${p}.remoteCidr`);

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { LinuxRenderer } from '../../src/datapath/linux/renderer.js';
 import { createNetns, deleteNetns, execInNetns, spawnInNetns } from '../../src/datapath/linux/netns.js';
 import type { LocalInterface, NodeState, Vrf } from '../../src/datapath/model.js';
+import { probe, startServer, type NetnsServer } from '../support/netns-tcp.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root: network namespaces' : false;
 const ID = `dpp${process.pid}`;
@@ -38,7 +39,8 @@ async function sh(netns: string | undefined, ...argv: string[]): Promise<string>
 }
 
 describe('pod interface plumbing', { skip }, () => {
-  const names = [NODE, `${ID}-p1`, `${ID}-p2`, `${ID}-p3`, `${ID}-p7`];
+  const names = [NODE, `${ID}-p1`, `${ID}-p2`, `${ID}-p3`, `${ID}-p7`, `${ID}-p8`];
+  const servers: NetnsServer[] = [];
   let r: LinuxRenderer;
   let holder: ChildProcess | undefined;
 
@@ -53,6 +55,7 @@ describe('pod interface plumbing', { skip }, () => {
 
   after(async () => {
     holder?.kill('SIGKILL');
+    for (const sv of servers) await sv.stop().catch(() => undefined);
     for (const n of names) await deleteNetns(n).catch(() => undefined);
   });
 
@@ -60,7 +63,7 @@ describe('pod interface plumbing', { skip }, () => {
     const p1 = pod(1);
     const p2 = pod(2);
     const res = await r.addPod(p1, VRF);
-    assert.deepEqual(res, { tap: p1.tap, ifname: 'eth0', mac: p1.mac, mtu: 1450, gatewayMac: '00:00:5e:00:01:00', replacedStale: false });
+    assert.deepEqual(res, { tap: p1.tap, ifname: 'eth0', mac: p1.mac, mtu: 1450, gatewayMac: '00:00:5e:00:01:00', replacedStale: false, policy: 'none' });
     await r.addPod(p2, VRF);
     assert.deepEqual(await r.checkPod(p1, VRF), { ok: true, problems: [] });
     const addr = JSON.parse(await sh(p1.netns, 'ip', '-4', '-j', 'addr', 'show', 'dev', 'eth0')) as { addr_info: { local: string; prefixlen: number }[] }[];
@@ -140,6 +143,36 @@ describe('pod interface plumbing', { skip }, () => {
     assert.doesNotMatch(await sh(NODE, 'ip', '-j', 'link', 'show'), new RegExp(clash.tap));
     assert.doesNotMatch(await sh(NODE, 'ip', 'rule', 'show'), new RegExp(clash.tap));
     assert.deepEqual(await r.checkPod(p2, VRF), { ok: true, problems: [] }, 'the existing pod is untouched');
+  });
+
+  test('ADD installs the pod\'s security policy and its VRF\'s policy itself: filtered from the first packet, before any render', async () => {
+    const rendersBefore = r.lastState;
+    const p2 = pod(2);
+    // p8's group allows tcp/80, tcp/82 from anywhere and icmp from p2's group; the VRF policy denies tcp/82 to it.
+    const p8: LocalInterface = {
+      ...pod(8),
+      policy: {
+        ingress: { default: 'deny', rules: [{ protocol: 'tcp', ports: { from: 80, to: 80 } }, { protocol: 'tcp', ports: { from: 82, to: 82 } }, { protocol: 'icmp', remoteGroup: 'g2' }] },
+        egress: { default: 'allow', rules: [] },
+      },
+    };
+    const vrf: Vrf = { ...VRF, policy: { default: 'pass', rules: [{ action: 'deny', protocol: 'tcp', dst: { cidr: `${p8.ip}/32` }, dstPorts: { from: 82, to: 82 } }] } };
+    const res = await r.addPod(p8, vrf, { addressGroups: [{ id: 'g2', addresses: [p2.ip] }] });
+    assert.equal(res.policy, 'installed');
+    assert.equal(r.lastState, rendersBefore, 'no render ran');
+    servers.push(await startServer(p8.netns, 'p8', [80, 81, 82]));
+    assert.deepEqual(await probe(p2.netns, p8.ip, 80), [`p8:80:${p2.ip}`]);
+    assert.deepEqual(await probe(p2.netns, p8.ip, 81, { timeoutMs: 1500 }), [null], 'tcp/81 is not allowed by its group');
+    assert.deepEqual(await probe(p2.netns, p8.ip, 82, { timeoutMs: 1500 }), [null], 'tcp/82: allowed by the group, denied by the VRF policy');
+    assert.equal((await execInNetns(p2.netns, ['ping', '-c', '1', '-W', '5', p8.ip])).code, 0, 'icmp from the group');
+    // The next render of a state that knows the pod keeps exactly that.
+    const again = await r.render({ ...state([p2, p8]), vrfs: [vrf], addressGroups: [{ id: 'g2', addresses: [p2.ip] }] });
+    assert.equal(again.inSync, false, 'the table is rewritten with its marker');
+    assert.deepEqual(await probe(p2.netns, p8.ip, 81, { timeoutMs: 1500 }), [null]);
+    assert.deepEqual(await probe(p2.netns, p8.ip, 82, { timeoutMs: 1500 }), [null]);
+    assert.deepEqual(await probe(p2.netns, p8.ip, 80), [`p8:80:${p2.ip}`]);
+    await r.delPod({ tap: p8.tap, ip: p8.ip });
+    await r.render(state([p2]));
   });
 
   test('a failing pod side rolls the host side back', async () => {

@@ -98,6 +98,8 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 export interface ChainedBatch {
   /** namespace to enter for this batch (relative to where the chain runs); undefined = stay */
   netns?: string;
+  /** `ip -batch -` (default) or `nft -f -` (one transaction) */
+  tool?: 'ip' | 'nft';
   lines: readonly string[];
 }
 
@@ -107,16 +109,23 @@ export interface ChainFailure {
   error: DatapathApplyError;
 }
 
+/** nft -f stderr → the failure to report (the line with a position, and the first lines of the message). */
+function nftFailure(stderr: string): LineFailure {
+  const msg = stderr.trim().split('\n');
+  return { line: msg.find((l) => /:\d+:\d+/.test(l)) ?? 'nft -f -', error: msg.slice(0, 4).join(' / ') };
+}
+
 /**
- * Runs several `ip -batch` in sequence from one shell started in `netns` (one process start from Node
- * instead of one per batch: a pod ADD touches two namespaces). Each batch stops at its first failing line;
- * a failing batch ends the chain. Returns null on success.
+ * Runs several `ip -batch` (or `nft -f`) in sequence from one shell started in `netns` (one process start
+ * from Node instead of one per batch: a pod ADD touches two namespaces). Each ip batch stops at its first
+ * failing line, an nft batch is one transaction; a failing batch ends the chain. Returns null on success.
  */
 export async function runBatchChain(runner: CommandRunner, netns: string | undefined, batches: readonly ChainedBatch[]): Promise<ChainFailure | null> {
   const script = batches
     .map((b, i) => {
       const enter = b.netns === undefined ? '' : `nsenter --net=${shQuote(netnsPath(b.netns))} `;
-      return `${enter}ip -batch - <<'TF_BATCH_${i}' || exit ${10 + i}\n${b.lines.join('\n')}\nTF_BATCH_${i}`;
+      const tool = b.tool === 'nft' ? 'nft -f -' : 'ip -batch -';
+      return `${enter}${tool} <<'TF_BATCH_${i}' || exit ${10 + i}\n${b.lines.join('\n')}\nTF_BATCH_${i}`;
     })
     .join('\n');
   const argv = inNetns(netns, ['sh', '-c', script]);
@@ -131,7 +140,8 @@ export async function runBatchChain(runner: CommandRunner, netns: string | undef
   if (batch < 0 || batch >= batches.length) {
     throw new DatapathCommandError(`batch chain exited with ${res.code}: ${res.stderr.trim()}`, { command: argv, exitCode: res.code, stderr: res.stderr });
   }
-  const lines = batches[batch].lines;
+  const { lines, tool } = batches[batch];
+  if (tool === 'nft') return { batch, error: new DatapathApplyError('nft', [nftFailure(res.stderr)]) };
   const failures = parseBatchFailures(res.stderr, lines);
   if (failures.length === 0) failures.push({ line: lines[0], error: res.stderr.trim() || `exit code ${res.code}` });
   return { batch, error: new DatapathApplyError('ip', failures) };
@@ -146,10 +156,7 @@ export async function runNft(runner: CommandRunner, netns: string | undefined, s
   } catch (err) {
     throw new DatapathCommandError(`cannot run nft: ${err instanceof Error ? err.message : String(err)}`, { command: argv, exitCode: null, stderr: '' });
   }
-  if (res.code !== 0) {
-    const msg = res.stderr.trim().split('\n');
-    throw new DatapathApplyError('nft', [{ line: msg.find((l) => /:\d+:\d+/.test(l)) ?? 'nft -f -', error: msg.slice(0, 4).join(' / ') }]);
-  }
+  if (res.code !== 0) throw new DatapathApplyError('nft', [nftFailure(res.stderr)]);
 }
 
 /**

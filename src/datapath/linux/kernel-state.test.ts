@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { normaliseDst, parseFdb, parseLinks, parseNeighbours, parseNftSummary, parseNftTable, parseRoutes, parseRules } from './kernel-state.js';
+import { normaliseDst, parseFdb, parseLinks, nftElementText, parseNeighbours, parseNftSummary, parseNftTable, parseRoutes, parseRules } from './kernel-state.js';
 import { parseSnapshot, parseSysctl } from './read.js';
 import { resolveOwnership } from './ownership.js';
 
@@ -50,15 +50,26 @@ test('neighbours, FDB, sysctls', () => {
   assert.equal(sys.get('net.ipv4.conf.tapa1.rp_filter'), '0');
 });
 
-test('nft: chains with hooks and rule counts, sets with element counts, rule comments; null when absent', () => {
+test('nft: chains with hooks and rule counts, sets and maps with their elements, rule comments; null when absent', () => {
   const t = parseNftTable(sections.nft, 'tf')!;
   assert.deepEqual(t.chains.get('tf_dnat'), { name: 'tf_dnat', type: 'nat', hook: 'prerouting', prio: -100, policy: 'accept', rules: 4 });
   assert.deepEqual(t.chains.get('tf_sg_98dc90141d84'), { name: 'tf_sg_98dc90141d84', type: undefined, hook: undefined, prio: undefined, policy: undefined, rules: 4 });
-  assert.deepEqual(t.sets.get('tf_g_8000001'), { name: 'tf_g_8000001', elements: 3 });
-  assert.deepEqual(t.comments, ['tf-datapath v1 0f84729bcb4281f6']);
+  assert.deepEqual(t.sets.get('tf_g_8000001'), { name: 'tf_g_8000001', kind: 'set', elements: 3, elementTexts: ['10.47.255.250', '10.47.255.251', '10.47.255.252'] });
+  assert.deepEqual(t.sets.get('tf_ingress'), { name: 'tf_ingress', kind: 'map', elements: 1, elementTexts: ['"tapa2" : jump tf_sg_98dc90141d84'] });
+  assert.deepEqual(t.sets.get('tf_egress'), { name: 'tf_egress', kind: 'map', elements: 0, elementTexts: [] });
+  assert.match(t.comments[0], /^tf-datapath v2 [0-9a-f]{16}$/);
   assert.equal(parseNftTable('', 'tf'), null);
   assert.equal(parseNftTable('null', 'tf'), null);
   assert.equal(parseNftTable(sections.nft, 'other'), null);
+});
+
+test('nft element texts: addresses, prefixes, ranges, map verdicts', () => {
+  assert.equal(nftElementText('10.0.0.1'), '10.0.0.1');
+  assert.equal(nftElementText({ prefix: { addr: '10.0.0.0', len: 8 } }), '10.0.0.0/8');
+  assert.equal(nftElementText({ range: ['10.0.0.1', '10.0.0.9'] }), '10.0.0.1-10.0.0.9');
+  assert.equal(nftElementText({ elem: { val: '10.0.0.2', comment: 'x' } }), '10.0.0.2');
+  assert.equal(nftElementText(['tapx', { jump: { target: 'tf_sg_1' } }]), '"tapx" : jump tf_sg_1');
+  assert.equal(nftElementText(['tapx', { continue: null }]), '"tapx" : continue');
 });
 
 test('malformed output is a typed error; a failed read section too', () => {
@@ -80,7 +91,7 @@ test('destinations normalise to a.b.c.d/len', () => {
 
 test('nft summary (tables, chains, sets, marker chain): rule counts unknown except for the marker chain', () => {
   const parts = JSON.parse(readFileSync(new URL('./testdata/node-a.summary.json', import.meta.url), 'utf8')) as Record<string, string>;
-  const t = parseNftSummary({ chains: parts.nft_chains, sets: parts.nft_sets, marker: parts.nft_marker }, 'tf', 'tf_info')!;
+  const t = parseNftSummary({ chains: parts.nft_chains, sets: parts.nft_sets, maps: parts.nft_maps, marker: parts.nft_marker }, 'tf', 'tf_info')!;
   const full = parseNftTable(sections.nft, 'tf')!;
   assert.deepEqual([...t.chains.keys()].sort(), [...full.chains.keys()].sort());
   assert.equal(t.chains.get('tf_dnat')!.rules, undefined);

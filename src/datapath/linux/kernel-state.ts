@@ -71,7 +71,11 @@ export interface KNftChain {
 
 export interface KNftSet {
   name: string;
+  /** a set, or a map (nft lists them apart and flushes them with different commands) */
+  kind?: 'set' | 'map';
   elements: number;
+  /** the elements as text: addresses `a.b.c.d` / `a.b.c.d/len` / `a-b`; map elements `"<key>" : jump <chain>` */
+  elementTexts?: string[];
 }
 
 export interface KNftTable {
@@ -213,6 +217,25 @@ function nftItems(text: string): J[] | null {
   return items as J[];
 }
 
+/** One element of `nft -j` set/map output as text (see KNftSet.elementTexts). */
+export function nftElementText(e: unknown): string {
+  if (typeof e === 'string' || typeof e === 'number') return String(e);
+  if (Array.isArray(e) && e.length === 2) {
+    const v = e[1] as J;
+    const target = ((v?.jump ?? v?.goto) as J | undefined)?.target;
+    const verdict = typeof target === 'string' ? `${v.jump ? 'jump' : 'goto'} ${target}` : Object.keys(v ?? {})[0] ?? '?';
+    return `"${nftElementText(e[0])}" : ${verdict}`;
+  }
+  const o = e as J;
+  const prefix = o?.prefix as J | undefined;
+  if (prefix) return `${String(prefix.addr)}/${String(prefix.len)}`;
+  const range = o?.range as unknown[] | undefined;
+  if (Array.isArray(range)) return `${String(range[0])}-${String(range[1])}`;
+  const elem = o?.elem as J | undefined;
+  if (elem && 'val' in elem) return nftElementText(elem.val);
+  return JSON.stringify(e);
+}
+
 /** Folds nft JSON items of family ip, table `table` into `out`; returns whether the table itself was listed. */
 function collectNft(items: J[], table: string, out: KNftTable, countRules: boolean): boolean {
   let found = false;
@@ -230,7 +253,8 @@ function collectNft(items: J[], table: string, out: KNftTable, countRules: boole
       const st = (item.set ?? item.map) as J;
       if (st.family !== 'ip' || st.table !== table) continue;
       const name = str(st.name) ?? '';
-      out.sets.set(name, { name, elements: Array.isArray(st.elem) ? st.elem.length : 0 });
+      const elem = Array.isArray(st.elem) ? (st.elem as unknown[]) : [];
+      out.sets.set(name, { name, kind: item.map ? 'map' : 'set', elements: elem.length, elementTexts: elem.map(nftElementText) });
     } else if (item.rule) {
       const ru = item.rule as J;
       if (ru.family !== 'ip' || ru.table !== table) continue;
@@ -257,10 +281,11 @@ export function parseNftTable(text: string, table: string): KNftTable | null {
  * 0.4 s (and so does `list tables`, which fetches them too); this costs a few milliseconds. A table with
  * neither chains nor sets reads as absent.
  */
-export function parseNftSummary(parts: { chains: string; sets: string; marker: string | null }, table: string, markerChain: string): KNftTable | null {
+export function parseNftSummary(parts: { chains: string; sets: string; maps?: string | null; marker: string | null }, table: string, markerChain: string): KNftTable | null {
   const out: KNftTable = { chains: new Map(), sets: new Map(), comments: [] };
   collectNft(nftItems(parts.chains) ?? [], table, out, false);
   collectNft(nftItems(parts.sets) ?? [], table, out, false);
+  collectNft(nftItems(parts.maps ?? '') ?? [], table, out, false);
   if (out.chains.size === 0 && out.sets.size === 0) return null;
   const marker = out.chains.get(markerChain);
   if (marker && parts.marker !== null) {

@@ -11,11 +11,13 @@ import {
   rulesetScript,
   rulesetText,
   securityRuleText,
+  vrfPolicyRules,
+  vrfRuleTexts,
 } from './nft-ruleset.js';
 import { parseSnapshot } from './read.js';
 import { resolveOwnership } from './ownership.js';
 import type { KNftTable } from './kernel-state.js';
-import type { InterfacePolicy, NodeState, SecurityRule } from '../model.js';
+import { emptyNodeState, type InterfacePolicy, type NodeState, type SecurityRule, type VrfPolicyRule } from '../model.js';
 
 const dir = new URL('./testdata/', import.meta.url);
 const own = resolveOwnership();
@@ -27,10 +29,26 @@ test('the ruleset of the fixture node', () => {
   assert.equal(
     rulesetText(buildRuleset(loadState(), own)),
     `table ip tf {
+	map tf_egress {
+		type ifname : verdict
+	}
 	set tf_g_8000001 {
 		type ipv4_addr
 		flags interval
 		elements = { 10.47.255.250, 10.47.255.251, 10.47.255.252 }
+	}
+	set tf_g_vn5001 {
+		type ipv4_addr
+		flags interval
+		elements = { 10.47.255.250, 10.47.255.251, 10.47.255.252 }
+	}
+	map tf_ingress {
+		type ifname : verdict
+		elements = { "tapa2" : jump tf_sg_98dc90141d84 }
+	}
+	map tf_vn {
+		type ifname : verdict
+		elements = { "tapa3" : jump tf_vn_fa2c392aeb16 }
 	}
 	chain tf_raw_pre {
 		type filter hook prerouting priority raw; policy accept;
@@ -55,7 +73,10 @@ test('the ruleset of the fixture node', () => {
 	chain tf_forward {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
-		oifname vmap { "tapa2" : jump tf_sg_98dc90141d84 }
+		iifname vmap @tf_vn
+		oifname vmap @tf_vn
+		iifname vmap @tf_egress
+		oifname vmap @tf_ingress
 	}
 	chain tf_snat {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -68,8 +89,15 @@ test('the ruleset of the fixture node', () => {
 		ip saddr @tf_g_8000001 meta l4proto udp return
 		drop
 	}
+	chain tf_vn_fa2c392aeb16 {
+		ip saddr @tf_g_vn5001 ip daddr 10.48.0.0/16 tcp dport 80 return
+		ip saddr 10.48.0.0/16 ip daddr @tf_g_vn5001 tcp sport 80 return
+		ip saddr 10.48.0.0/16 ip daddr 10.48.0.0/16 return
+		ip saddr @tf_g_vn5001 drop
+		ip daddr @tf_g_vn5001 drop
+	}
 	chain tf_info {
-		return comment "tf-datapath v1 0f84729bcb4281f6"
+		return comment "tf-datapath v2 cd6b54bd1a98f00d"
 	}
 }
 `,
@@ -88,6 +116,8 @@ test('in sync with the table a kernel reported for it; out of sync on any drift'
     (t) => t.sets.delete('tf_g_8000001'),
     (t) => (t.chains.get('tf_dnat')!.hook = 'output'),
     (t) => (t.chains.get('tf_sg_98dc90141d84')!.hook = 'forward'),
+    (t) => (t.sets.get('tf_ingress')!.elements = 0),
+    (t) => (t.sets.get('tf_vn')!.kind = 'set'),
   ];
   for (const drift of drifts) {
     const t = loadTable();
@@ -102,24 +132,39 @@ test('in sync with the table a kernel reported for it; out of sync on any drift'
   assert.equal(rulesetInSync(buildRuleset(changed, own), loadTable()), false, 'a different desired state has a different marker');
 });
 
-test('the apply script flushes kept sets, deletes what is no longer wanted, then declares everything', () => {
+test('the apply script flushes kept sets and maps, deletes what is no longer wanted, then declares everything', () => {
   const state = loadState();
   state.addressGroups = [{ id: 'g2', addresses: ['10.0.0.1'] }];
   state.interfaces[1].policy = undefined;
+  state.vrfs[1].policy = undefined;
   const have = loadTable();
   have.chains.get('tf_dnat')!.prio = -50;
   const script = rulesetScript(buildRuleset(state, own), have);
-  const head = script.split('\n').slice(0, 6);
+  const head = script.split('\n').slice(0, 11);
   assert.deepEqual(head, [
     'table ip tf {}',
     'flush table ip tf',
+    'flush map ip tf tf_egress',
     'delete set ip tf tf_g_8000001',
+    'delete set ip tf tf_g_vn5001',
+    'flush map ip tf tf_ingress',
+    'flush map ip tf tf_vn',
     'delete chain ip tf tf_dnat',
     'delete chain ip tf tf_sg_98dc90141d84',
+    'delete chain ip tf tf_vn_fa2c392aeb16',
     'table ip tf {',
   ]);
-  const keep = rulesetScript(buildRuleset(loadState(), own), loadTable()).split('\n').slice(0, 4);
-  assert.deepEqual(keep, ['table ip tf {}', 'flush table ip tf', 'flush set ip tf tf_g_8000001', 'table ip tf {']);
+  const keep = rulesetScript(buildRuleset(loadState(), own), loadTable()).split('\n').slice(0, 8);
+  assert.deepEqual(keep, [
+    'table ip tf {}',
+    'flush table ip tf',
+    'flush map ip tf tf_egress',
+    'flush set ip tf tf_g_8000001',
+    'flush set ip tf tf_g_vn5001',
+    'flush map ip tf tf_ingress',
+    'flush map ip tf tf_vn',
+    'table ip tf {',
+  ]);
   assert.deepEqual(rulesetScript(buildRuleset(loadState(), own), null).split('\n').slice(0, 3), ['table ip tf {}', 'flush table ip tf', 'table ip tf {']);
 });
 
@@ -139,7 +184,7 @@ test('security rules compile to one plain rule each, remote as source for ingres
   assert.deepEqual(directionRules({ default: 'deny', rules: [] }, 'egress'), ['drop']);
 });
 
-test('interfaces with the same policy share one chain; the forward chain jumps by interface name', () => {
+test('interfaces with the same policy share one chain; the maps send each interface to its chains; tf_forward never changes', () => {
   const state = loadState();
   const policy: InterfacePolicy = { ingress: { default: 'deny', rules: [] }, egress: { default: 'deny', rules: [{ protocol: 'udp', ports: { from: 53, to: 53 } }] } };
   for (const f of state.interfaces) f.policy = policy;
@@ -149,11 +194,29 @@ test('interfaces with the same policy share one chain; the forward chain jumps b
   const fwd = rs.chains.find((c) => c.name === 'tf_forward')!.rules;
   const eg = sg.find((c) => c.rules[0] === 'udp dport 53 return')!.name;
   const ing = sg.find((c) => c.rules[0] === 'drop')!.name;
-  assert.deepEqual(fwd, [
-    'ct state established,related accept',
-    `iifname vmap { "tapa1" : jump ${eg}, "tapa2" : jump ${eg}, "tapa3" : jump ${eg} }`,
-    `oifname vmap { "tapa1" : jump ${ing}, "tapa2" : jump ${ing}, "tapa3" : jump ${ing} }`,
-  ]);
+  assert.deepEqual(fwd, ['ct state established,related accept', 'iifname vmap @tf_vn', 'oifname vmap @tf_vn', 'iifname vmap @tf_egress', 'oifname vmap @tf_ingress']);
+  assert.deepEqual(fwd, buildRuleset(emptyNodeState(), own).chains.find((c) => c.name === 'tf_forward')!.rules, 'the same with nothing to filter');
+  const map = (n: string) => rs.sets.find((x) => x.name === n)!;
+  assert.deepEqual(map('tf_egress'), { name: 'tf_egress', kind: 'vmap', elements: [`"tapa1" : jump ${eg}`, `"tapa2" : jump ${eg}`, `"tapa3" : jump ${eg}`] });
+  assert.deepEqual(map('tf_ingress').elements, [`"tapa1" : jump ${ing}`, `"tapa2" : jump ${ing}`, `"tapa3" : jump ${ing}`]);
+  assert.deepEqual(map('tf_vn').elements, ['"tapa3" : jump tf_vn_fa2c392aeb16'], 'only blue has a VRF policy');
+});
+
+test('VRF policy rules: addresses, groups, protocols and both port ranges; pass returns, deny drops; trailing passes before a default pass are dropped', () => {
+  const cases: [VrfPolicyRule, string[]][] = [
+    [{ action: 'pass', protocol: 'any' }, ['return']],
+    [{ action: 'deny', protocol: 'any', src: { group: 'vn1' } }, ['ip saddr @tf_g_vn1 drop']],
+    [{ action: 'pass', protocol: 'tcp', src: { cidr: '10.0.0.0/8' }, dst: { group: 'vn2' }, dstPorts: { from: 80, to: 80 } }, ['ip saddr 10.0.0.0/8 ip daddr @tf_g_vn2 tcp dport 80 return']],
+    [{ action: 'pass', protocol: 'udp', srcPorts: { from: 53, to: 53 }, dstPorts: { from: 1024, to: 65535 } }, ['udp sport 53 udp dport 1024-65535 return']],
+    [{ action: 'pass', protocol: 'udp', dstPorts: { from: 0, to: 65535 } }, ['meta l4proto udp return']],
+    [{ action: 'deny', protocol: 'icmp', dst: { cidr: '0.0.0.0/0' } }, ['meta l4proto icmp drop']],
+    [{ action: 'deny', protocol: 47 }, ['meta l4proto 47 drop']],
+    [{ action: 'pass', protocol: 'any', dstPorts: { from: 80, to: 80 } }, ['tcp dport 80 return', 'udp dport 80 return', 'sctp dport 80 return']],
+  ];
+  for (const [rule, texts] of cases) assert.deepEqual(vrfRuleTexts(rule), texts, JSON.stringify(rule));
+  assert.equal(vrfPolicyRules({ default: 'pass', rules: [{ action: 'pass', protocol: 'tcp' }] }), null, 'lets everything through: no chain');
+  assert.deepEqual(vrfPolicyRules({ default: 'pass', rules: [{ action: 'deny', protocol: 'icmp' }, { action: 'pass', protocol: 'any' }] }), ['meta l4proto icmp drop']);
+  assert.deepEqual(vrfPolicyRules({ default: 'deny', rules: [{ action: 'pass', protocol: 'tcp' }] }), ['meta l4proto tcp return', 'drop']);
 });
 
 test('service NAT: one member, none, udp and sctp, and keeping undeclared ports', () => {

@@ -10,7 +10,7 @@
 // rule; lists (address groups) are named sets shared by every rule and interface that uses them.
 import { createHash } from 'node:crypto';
 import { cidrContainsCidr, formatIpv4, parseCidr, type Cidr } from '../../common/ip.js';
-import { VXLAN_PORT, type DirectionPolicy, type NatPort, type NodeState, type SecurityRule } from '../model.js';
+import { VXLAN_PORT, type DirectionPolicy, type LocalInterface, type NatPort, type NodeState, type PolicyEndpoint, type SecurityRule, type Vrf, type VrfPolicy, type VrfPolicyRule } from '../model.js';
 import type { KNftChain, KNftTable } from './kernel-state.js';
 import type { Ownership } from './ownership.js';
 
@@ -30,6 +30,9 @@ export interface NftChainSpec {
 
 export interface NftSetSpec {
   name: string;
+  /** an interval set of IPv4 addresses, or a map from interface name to verdict */
+  kind: 'addr' | 'vmap';
+  /** addr: normalised addresses; vmap: `"<ifname>" : jump <chain>` */
   elements: string[];
 }
 
@@ -41,7 +44,7 @@ export interface NftRuleset {
   hash: string;
 }
 
-export const MARKER_PREFIX = 'tf-datapath v1 ';
+export const MARKER_PREFIX = 'tf-datapath v2 ';
 export const MARKER_CHAIN = 'tf_info';
 const JHASH_SEED = '0x7466';
 
@@ -53,6 +56,26 @@ const BASE: Record<string, NftBaseChain> = {
   tf_forward: { type: 'filter', hook: 'forward', priority: 'filter', prio: 0 },
   tf_snat: { type: 'nat', hook: 'postrouting', priority: 'srcnat', prio: 100 },
 };
+
+/** Verdict maps from interface name to policy chain. */
+export const MAP_VN = 'tf_vn';
+export const MAP_EGRESS = 'tf_egress';
+export const MAP_INGRESS = 'tf_ingress';
+export const POLICY_MAPS = [MAP_VN, MAP_EGRESS, MAP_INGRESS] as const;
+export const FORWARD_CHAIN = 'tf_forward';
+
+/**
+ * tf_forward, the same on every node and in every state: replies of accepted connections pass; a new one
+ * passes the VRF policy of the interface it comes from and of the one it goes to, the egress policy of its
+ * source interface and the ingress policy of its destination interface (each a jump that returns or drops).
+ */
+export const FORWARD_RULES: readonly string[] = [
+  'ct state established,related accept',
+  `iifname vmap @${MAP_VN}`,
+  `oifname vmap @${MAP_VN}`,
+  `iifname vmap @${MAP_EGRESS}`,
+  `oifname vmap @${MAP_INGRESS}`,
+];
 
 const shortHash = (s: string, n = 12): string => createHash('sha256').update(s).digest('hex').slice(0, n);
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
@@ -107,6 +130,83 @@ export function directionRules(d: DirectionPolicy, dir: 'ingress' | 'egress'): s
   return [...d.rules.map((r) => securityRuleText(r, dir)), 'drop'];
 }
 
+function endpointMatch(e: PolicyEndpoint | undefined, field: 'saddr' | 'daddr'): string | undefined {
+  if (e?.group !== undefined) return `ip ${field} @${groupSetName(e.group)}`;
+  if (e?.cidr !== undefined) {
+    const c = parseCidr(e.cidr, false);
+    return c.len > 0 ? `ip ${field} ${addrText(c)}` : undefined;
+  }
+  return undefined;
+}
+
+const portText = (r: { from: number; to: number }): string => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
+const fullRange = (r: { from: number; to: number } | undefined): boolean => r === undefined || (r.from === 0 && r.to === 65535);
+
+/**
+ * One VRF policy rule as nft rules (pass → return, deny → drop). Protocol 'any' with a port range becomes
+ * one rule per port protocol (tcp, udp, sctp); an empty list means the rule can never match.
+ */
+export function vrfRuleTexts(r: VrfPolicyRule): string[] {
+  const addr = [endpointMatch(r.src, 'saddr'), endpointMatch(r.dst, 'daddr')].filter((x): x is string => x !== undefined);
+  const verdict = r.action === 'pass' ? 'return' : 'drop';
+  const portful = !fullRange(r.srcPorts) || !fullRange(r.dstPorts);
+  const l4 = (p: string): string[] => {
+    const parts: string[] = [];
+    if (!fullRange(r.srcPorts)) parts.push(`${p} sport ${portText(r.srcPorts!)}`);
+    if (!fullRange(r.dstPorts)) parts.push(`${p} dport ${portText(r.dstPorts!)}`);
+    return parts.length > 0 ? parts : [`meta l4proto ${p}`];
+  };
+  const p = r.protocol;
+  let protos: string[][];
+  if (typeof p === 'number') protos = [[`meta l4proto ${p}`]];
+  else if (p === 'any') protos = portful ? ['tcp', 'udp', 'sctp'].map(l4) : [[]];
+  else if (p === 'icmp') protos = [['meta l4proto icmp']];
+  else protos = [l4(p)];
+  return protos.map((x) => [...addr, ...x, verdict].join(' '));
+}
+
+/** A VRF policy as chain rules, or null when it lets everything through (no chain needed). */
+export function vrfPolicyRules(pol: VrfPolicy): string[] | null {
+  const rules = pol.rules.flatMap(vrfRuleTexts);
+  // Trailing pass rules before a default pass change nothing.
+  if (pol.default === 'pass') {
+    while (rules.length > 0 && / ?return$/.test(rules[rules.length - 1])) rules.pop();
+    return rules.length === 0 ? null : rules;
+  }
+  return [...rules, 'drop'];
+}
+
+/** One interface's entry in a policy map: the map, and the chain (name and rules) it jumps to. */
+export interface PolicyBinding {
+  map: (typeof POLICY_MAPS)[number];
+  chain: string;
+  rules: string[];
+}
+
+/** The policy chains an interface jumps to: its VRF's policy, its egress and its ingress security policy. */
+export function interfaceBindings(f: LocalInterface, vrf: Pick<Vrf, 'policy'> | undefined): PolicyBinding[] {
+  const out: PolicyBinding[] = [];
+  const vn = vrf?.policy ? vrfPolicyRules(vrf.policy) : null;
+  if (vn) out.push({ map: MAP_VN, chain: `tf_vn_${shortHash(vn.join('\n'))}`, rules: vn });
+  if (f.policy) {
+    for (const dir of ['egress', 'ingress'] as const) {
+      const rules = directionRules(f.policy[dir], dir);
+      if (rules) out.push({ map: dir === 'egress' ? MAP_EGRESS : MAP_INGRESS, chain: `tf_sg_${shortHash(rules.join('\n'))}`, rules });
+    }
+  }
+  return out;
+}
+
+export const mapElement = (tap: string, chain: string): string => `${quote(tap)} : jump ${chain}`;
+
+/** The address groups an interface's policies name. */
+export function bindingGroups(f: LocalInterface, vrf: Pick<Vrf, 'policy'> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const d of f.policy ? [f.policy.ingress, f.policy.egress] : []) for (const r of d.rules) if (r.remoteGroup !== undefined) out.add(r.remoteGroup);
+  for (const r of vrf?.policy?.rules ?? []) for (const e of [r.src, r.dst]) if (e?.group !== undefined) out.add(e.group);
+  return out;
+}
+
 function dnatTarget(np: NatPort): string {
   const ms = np.members;
   if (ms.length === 1) return `dnat ip to ${ms[0].ip}:${ms[0].port}`;
@@ -128,27 +228,21 @@ export function buildRuleset(state: NodeState, own: Ownership): NftRuleset {
   const mark = hex(own.fipReplyMark);
   const ul = state.underlay.device;
 
-  const sets: NftSetSpec[] = state.addressGroups
-    .map((g) => ({ name: groupSetName(g.id), elements: normaliseElements(g.addresses) }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const sets: NftSetSpec[] = state.addressGroups.map((g) => ({ name: groupSetName(g.id), kind: 'addr' as const, elements: normaliseElements(g.addresses) }));
 
+  const vrfs = new Map(state.vrfs.map((v) => [v.name, v]));
   const policyChains = new Map<string, string[]>();
-  const egress: string[] = [];
-  const ingress: string[] = [];
+  const maps = new Map<string, string[]>(POLICY_MAPS.map((m) => [m, []]));
   for (const f of [...state.interfaces].sort((a, b) => (a.tap < b.tap ? -1 : 1))) {
-    if (!f.policy) continue;
-    for (const dir of ['egress', 'ingress'] as const) {
-      const rules = directionRules(f.policy[dir], dir);
-      if (!rules) continue;
-      const name = `tf_sg_${shortHash(rules.join('\n'))}`;
-      policyChains.set(name, rules);
-      (dir === 'egress' ? egress : ingress).push(`${quote(f.tap)} : jump ${name}`);
+    for (const b of interfaceBindings(f, vrfs.get(f.vrf))) {
+      policyChains.set(b.chain, b.rules);
+      maps.get(b.map)!.push(mapElement(f.tap, b.chain));
     }
   }
+  for (const [name, elements] of maps) sets.push({ name, kind: 'vmap', elements });
+  sets.sort((a, b) => (a.name < b.name ? -1 : 1));
 
-  const forward = ['ct state established,related accept'];
-  if (egress.length > 0) forward.push(`iifname vmap { ${egress.join(', ')} }`);
-  if (ingress.length > 0) forward.push(`oifname vmap { ${ingress.join(', ')} }`);
+  const forward = [...FORWARD_RULES];
 
   const dnat: string[] = [];
   for (const s of [...state.services].sort((a, b) => (a.vip < b.vip ? -1 : 1))) dnat.push(...natRules('', s.vip, s.ports, s.dropUndeclared));
@@ -191,17 +285,25 @@ export function buildRuleset(state: NodeState, own: Ownership): NftRuleset {
   return { table: own.nftTable, chains, sets, hash };
 }
 
+/** `type … hook … priority …; policy accept;` of a base chain. */
+export function baseChainDecl(name: string): string {
+  const b = BASE[name];
+  if (!b) throw new RangeError(`${name} is not a base chain`);
+  return `type ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`;
+}
+
 /** The table's declaration as nft -f text. */
 export function rulesetText(rs: NftRuleset): string {
   const out = [`table ip ${rs.table} {`];
   for (const s of rs.sets) {
-    out.push(`\tset ${s.name} {`, '\t\ttype ipv4_addr', '\t\tflags interval');
+    if (s.kind === 'vmap') out.push(`\tmap ${s.name} {`, '\t\ttype ifname : verdict');
+    else out.push(`\tset ${s.name} {`, '\t\ttype ipv4_addr', '\t\tflags interval');
     if (s.elements.length > 0) out.push(`\t\telements = { ${s.elements.join(', ')} }`);
     out.push('\t}');
   }
   for (const c of rs.chains) {
     out.push(`\tchain ${c.name} {`);
-    if (c.base) out.push(`\t\ttype ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy accept;`);
+    if (c.base) out.push(`\t\t${baseChainDecl(c.name)}`);
     for (const r of c.rules) out.push(`\t\t${r}`);
     out.push('\t}');
   }
@@ -228,7 +330,7 @@ export function rulesetInSync(rs: NftRuleset, have: KNftTable | null): boolean {
   }
   for (const s of rs.sets) {
     const h = have.sets.get(s.name);
-    if (!h || h.elements !== s.elements.length) return false;
+    if (!h || h.elements !== s.elements.length || (h.kind ?? 'set') !== (s.kind === 'vmap' ? 'map' : 'set')) return false;
   }
   return true;
 }
@@ -243,8 +345,11 @@ export function rulesetScript(rs: NftRuleset, have: KNftTable | null): string {
   const lines = [`table ip ${t} {}`, `flush table ip ${t}`];
   if (have) {
     const wantChains = new Map(rs.chains.map((c) => [c.name, c]));
-    const wantSets = new Set(rs.sets.map((s) => s.name));
-    for (const s of [...have.sets.keys()].sort()) lines.push(wantSets.has(s) ? `flush set ip ${t} ${s}` : `delete set ip ${t} ${s}`);
+    const wantSets = new Map(rs.sets.map((s) => [s.name, s.kind === 'vmap' ? 'map' : 'set']));
+    for (const [name, h] of [...have.sets.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const kind = h.kind ?? 'set';
+      lines.push(wantSets.get(name) === kind ? `flush ${kind} ip ${t} ${name}` : `delete ${kind} ip ${t} ${name}`);
+    }
     for (const [name, h] of [...have.chains.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const want = wantChains.get(name);
       if (!want || baseDiffers(want.base, h)) lines.push(`delete chain ip ${t} ${name}`);

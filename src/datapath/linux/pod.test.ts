@@ -113,6 +113,32 @@ test('ADD chains both batches in one process, retries once after removing a left
   await assert.rejects(addPodInterface(missing, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_NETNS_MISSING' });
 });
 
+test('ADD with a policy transaction: nft first in the chain; a leftover tap is replaced without applying the policy twice', async () => {
+  const nftLines = ['add element ip tf tf_ingress { "tap0123" : jump tf_sg_1 }'];
+  const results: boolean[] = [];
+  const nft = { lines: nftLines, filtered: true, failClosed: ['add table ip tf'], onResult: (ok: boolean) => results.push(ok) };
+  let attempts = 0;
+  const isChain = (argv: readonly string[]) => argv.some((a) => a.includes('TF_BATCH_0'));
+  const c = ctxWith((argv) => {
+    if (isChain(argv)) return ++attempts === 1 ? { code: 11, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' } : undefined;
+    if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
+    return undefined;
+  });
+  const res = await addPodInterface(c.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, nft);
+  assert.deepEqual(results, [true], 'the transaction applied (the node side failed after it)');
+  assert.equal(res.replacedStale, true);
+  assert.equal(res.policy, 'installed');
+  const first = c.calls[0].argv[c.calls[0].argv.length - 1];
+  assert.ok(first.startsWith(`nft -f - <<'TF_BATCH_0' || exit 10\n${nftLines[0]}\nTF_BATCH_0\nip -batch - <<'TF_BATCH_1' || exit 11\n`), first);
+  const retried = c.calls[c.calls.length - 1].argv[c.calls[c.calls.length - 1].argv.length - 1];
+  assert.ok(retried.startsWith("ip -batch - <<'TF_BATCH_0' || exit 10\nlink add tap0123"), retried);
+  // nothing to filter: no nft batch at all
+  const plain = ctxWith(() => undefined);
+  const r2 = await addPodInterface(plain.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, { lines: [], filtered: false, failClosed: [] });
+  assert.equal(r2.policy, 'none');
+  assert.doesNotMatch(plain.calls[0].argv[plain.calls[0].argv.length - 1], /nft/);
+});
+
 const GOOD: PodObserved = {
   host: {
     link: TAP_LINK,

@@ -1,11 +1,12 @@
 // Pod interface plumbing for CNI ADD / DEL / CHECK: a veth whose peer is born inside the pod namespace
 // under CNI_IFNAME, addresses, routes and static neighbours on both sides, and the VRF's policy rules for
-// the tap. ADD is one `ip -batch` in the node namespace and one in the pod namespace, chained in one process
-// start; DEL reads, then
-// deletes exactly what exists (idempotent); CHECK reads both sides and lists every difference.
+// the tap. ADD is one `nft -f` with the interface's policies (nft-pod.ts), then one `ip -batch` in the node
+// namespace and one in the pod namespace, chained in one process start: the policies are in place before
+// the veth exists. DEL reads, then deletes exactly what exists (idempotent); CHECK reads both sides and
+// lists every difference.
 import { GATEWAY_MAC, type LocalInterface, type Vrf } from '../model.js';
 import { DatapathPreconditionError } from '../errors.js';
-import { readSections, runBatch, runBatchChain, type CommandRunner } from './exec.js';
+import { readSections, runBatch, runBatchChain, runNft, type ChainedBatch, type CommandRunner } from './exec.js';
 import { linkSetLine, neighReplaceLine, netnsPath, podSideLines, ruleSelector, tapAddLine } from './ip-lines.js';
 import { parseLinks, parseNeighbours, parseRoutes, parseRules, type KRule } from './kernel-state.js';
 import { rulePriorities, type Ownership } from './ownership.js';
@@ -27,6 +28,23 @@ export interface PodAddResult {
   gatewayMac: string;
   /** a leftover of an earlier ADD was removed before the retry that succeeded */
   replacedStale: boolean;
+  /**
+   * the interface's policies: 'installed' with the ADD; 'none' to install (no policy); 'fail-closed': the
+   * policy transaction failed, so everything from and to the interface is dropped until the next render
+   */
+  policy: 'installed' | 'none' | 'fail-closed';
+}
+
+/** The nftables side of an ADD (nft-pod.ts). */
+export interface PodNft {
+  /** the transaction installing the interface's policies (may be empty) */
+  lines: readonly string[];
+  /** the interface has a policy */
+  filtered: boolean;
+  /** applied instead when the transaction fails */
+  failClosed: readonly string[];
+  /** told whether the transaction was applied, before the veth is created */
+  onResult?(applied: boolean): void;
 }
 
 export interface PodCheckResult {
@@ -47,12 +65,25 @@ export function podHostLines(f: LocalInterface, table: number, mtu: number, own:
   ];
 }
 
-export async function addPodInterface(ctx: PodContext, f: LocalInterface, vrf: Vrf, mtu: number): Promise<PodAddResult> {
+export async function addPodInterface(ctx: PodContext, f: LocalInterface, vrf: Vrf, mtu: number, nft?: PodNft): Promise<PodAddResult> {
   const path = netnsPath(f.netns);
   if (!ctx.netnsExists(path)) throw new DatapathPreconditionError('DATAPATH_NETNS_MISSING', `pod network namespace ${path} does not exist`, { netns: f.netns });
-  const chain = [{ lines: podHostLines(f, vrf.table, mtu, ctx.own) }, { netns: path, lines: podSideLines(f) }];
-  let replacedStale = false;
+  const plumb: ChainedBatch[] = [{ lines: podHostLines(f, vrf.table, mtu, ctx.own) }, { netns: path, lines: podSideLines(f) }];
+  let policy: PodAddResult['policy'] = nft?.filtered ? 'installed' : 'none';
+  let chain: ChainedBatch[] = nft && nft.lines.length > 0 ? [{ tool: 'nft', lines: nft.lines }, ...plumb] : plumb;
   let failed = await runBatchChain(ctx.runner, ctx.netns, chain);
+  if (chain.length > plumb.length) {
+    const nftFailed = failed?.batch === 0;
+    nft?.onResult?.(!nftFailed);
+    if (nftFailed) {
+      // Nothing of the transaction applied: drop the interface's traffic until the next render, then plumb.
+      await runNft(ctx.runner, ctx.netns, nft!.failClosed.join('\n') + '\n');
+      policy = 'fail-closed';
+      failed = await runBatchChain(ctx.runner, ctx.netns, plumb);
+    } else if (failed) failed = { ...failed, batch: failed.batch - 1 };
+    chain = plumb;
+  }
+  let replacedStale = false;
   if (failed?.batch === 0) {
     // A leftover of an earlier ADD (tap or rules): remove it and try once more.
     const removed = await deletePodInterface(ctx, { tap: f.tap, ip: f.ip });
@@ -64,7 +95,7 @@ export async function addPodInterface(ctx: PodContext, f: LocalInterface, vrf: V
     if (failed.batch > 0) await deletePodInterface(ctx, { tap: f.tap, ip: f.ip }).catch(() => []);
     throw failed.error;
   }
-  return { tap: f.tap, ifname: f.ifname, mac: f.mac, mtu, gatewayMac: GATEWAY_MAC, replacedStale };
+  return { tap: f.tap, ifname: f.ifname, mac: f.mac, mtu, gatewayMac: GATEWAY_MAC, replacedStale, policy };
 }
 
 /** Rules of an interface: in the owned priority range and selecting its tap or its address. */

@@ -27,6 +27,7 @@ export function snapshotCommands(own: Ownership, opts: { fullNft?: boolean } = {
       : {
           nft_chains: 'nft -j list chains ip',
           nft_sets: 'nft -j list sets ip',
+          nft_maps: 'nft -j list maps ip',
           nft_marker: `nft -j list chain ip ${own.nftTable} ${MARKER_CHAIN}`,
         }),
     // One grep for every file ("path:value"); -s: globs that match nothing are not errors.
@@ -64,10 +65,17 @@ export function parseSnapshot(s: Readonly<Record<string, string | null>>, own: O
 function parseNft(s: Readonly<Record<string, string | null>>, own: Ownership): KnftOrNull {
   if ('nft' in s) return s.nft === null || s.nft === undefined ? null : parseNftTable(s.nft, own.nftTable);
   if (s.nft_chains === null || s.nft_chains === undefined || s.nft_sets === null || s.nft_sets === undefined) return null;
-  return parseNftSummary({ chains: s.nft_chains, sets: s.nft_sets, marker: s.nft_marker ?? null }, own.nftTable, MARKER_CHAIN);
+  return parseNftSummary({ chains: s.nft_chains, sets: s.nft_sets, maps: s.nft_maps ?? null, marker: s.nft_marker ?? null }, own.nftTable, MARKER_CHAIN);
 }
 
 type KnftOrNull = KernelSnapshot['nft'];
+
+/** Only the nft table's chains, sets and maps (with their elements): what a pod ADD needs to know. */
+export async function readNftTable(runner: CommandRunner, netns: string | undefined, own: Ownership): Promise<KnftOrNull> {
+  const s = await readSections(runner, netns, { chains: 'nft -j list chains ip', sets: 'nft -j list sets ip', maps: 'nft -j list maps ip' });
+  if (s.chains === null || s.sets === null) throw new DatapathKernelStateError(`reading the nft table failed in ${netns ?? 'the current namespace'}`);
+  return parseNftSummary({ chains: s.chains, sets: s.sets, maps: s.maps, marker: null }, own.nftTable, MARKER_CHAIN);
+}
 
 export async function readSnapshot(runner: CommandRunner, netns: string | undefined, own: Ownership, opts: { fullNft?: boolean } = {}): Promise<KernelSnapshot> {
   const s = await readSections(runner, netns, snapshotCommands(own, opts));

@@ -4,11 +4,14 @@
 // pod-side batches of veths it had to create. "Already in sync" runs no command after the read, so a fresh
 // process after an agent restart changes only what differs; established connections survive because the
 // nft table is never removed (its base chains keep their hooks) and conntrack entries are kept.
-// Every operation (render, pod ADD/DEL/CHECK) runs one at a time.
+// Every operation (render, pod ADD/DEL/CHECK) runs one at a time. A pod ADD installs the interface's
+// policies itself (nft-pod.ts); a render whose state was computed before an ADD finished (the agent's
+// model lags its ADDs) keeps that interface as the ADD made it instead of removing it.
 import { existsSync } from 'node:fs';
 import { createLogger, type Logger } from '../../common/log.js';
 import { DatapathApplyError, type LineFailure } from '../errors.js';
-import { emptyNodeState, VXLAN_OVERHEAD, type LocalInterface, type NodeState, type Vrf } from '../model.js';
+import { DatapathModelError } from '../errors.js';
+import { emptyNodeState, VXLAN_OVERHEAD, type AddressGroup, type LocalInterface, type NodeState, type Vrf } from '../model.js';
 import { validateNodeState } from '../validate.js';
 import { runBatch, runChecked, runNft, spawnRunner, type CommandRunner } from './exec.js';
 import { isEmptyPlan, NODE_SYSCTLS, planIp, type IpPlan } from './ip-plan.js';
@@ -16,7 +19,8 @@ import type { KernelSnapshot } from './kernel-state.js';
 import { buildRuleset, deleteTableScript, rulesetInSync, rulesetScript, type NftRuleset } from './nft-ruleset.js';
 import { resolveOwnership, type Ownership } from './ownership.js';
 import { addPodInterface, checkPodInterface, deletePodInterface, type PodAddResult, type PodCheckResult, type PodContext } from './pod.js';
-import { readSnapshot } from './read.js';
+import { failClosedLines, podNftPlan, viewOfRuleset, viewOfTable, type NftView } from './nft-pod.js';
+import { readNftTable, readSnapshot } from './read.js';
 
 export interface LinuxRendererOptions {
   /** node network namespace (name under /run/netns or a path); the current one when unset */
@@ -66,6 +70,10 @@ export class LinuxRenderer {
   #sysctlsChecked = false;
   #nftVerified = false;
   #lastState: NodeState | undefined;
+  /** what the nft table holds (undefined: unknown, read before the next ADD) */
+  #nftView: NftView | undefined;
+  /** interfaces plumbed by addPod that no rendered state has named yet */
+  readonly #added = new Map<string, { iface: LocalInterface; vrf: Vrf; groups: readonly AddressGroup[] }>();
 
   constructor(opts: LinuxRendererOptions = {}) {
     this.netns = opts.netns;
@@ -98,18 +106,52 @@ export class LinuxRenderer {
    * table's only writer), which keeps a render with 10,000 rules well under a second.
    */
   async render(input: NodeState, opts: { verify?: boolean } = {}): Promise<RenderReport> {
-    const state = validateNodeState(input, { ownership: this.ownership });
+    const given = validateNodeState(input, { ownership: this.ownership });
     return this.#serial(async () => {
-      const report = await this.#renderValid(state, false, opts.verify === true || !this.#nftVerified);
-      this.#nftVerified = true;
-      this.#lastState = state;
-      return report;
+      const state = this.#withAdded(given);
+      try {
+        const report = await this.#renderValid(state, false, opts.verify === true || !this.#nftVerified);
+        this.#nftView = report.plan.ruleset ? viewOfRuleset(report.plan.ruleset) : undefined;
+        this.#nftVerified = true;
+        this.#lastState = state;
+        return report;
+      } catch (err) {
+        this.#nftView = undefined;
+        throw err;
+      }
     });
+  }
+
+  /**
+   * The state plus the interfaces ADDed since it was computed (the caller's model lags its ADDs): a render
+   * never removes a pod an ADD has just plumbed, nor its policies. An interface leaves this list once a
+   * state names it, or with delPod.
+   */
+  #withAdded(state: NodeState): NodeState {
+    const taps = new Set(state.interfaces.map((f) => f.tap));
+    for (const tap of [...this.#added.keys()]) if (taps.has(tap)) this.#added.delete(tap);
+    if (this.#added.size === 0) return state;
+    const merged: NodeState = { ...state, vrfs: [...state.vrfs], interfaces: [...state.interfaces], addressGroups: [...state.addressGroups] };
+    for (const { iface, vrf, groups } of this.#added.values()) {
+      merged.interfaces.push(iface);
+      if (!merged.vrfs.some((v) => v.name === vrf.name)) merged.vrfs.push(vrf);
+      for (const g of groups) if (!merged.addressGroups.some((x) => x.id === g.id)) merged.addressGroups.push(g);
+    }
+    try {
+      return validateNodeState(merged, { ownership: this.ownership });
+    } catch (err) {
+      if (!(err instanceof DatapathModelError)) throw err;
+      this.#log.warn({ taps: [...this.#added.keys()], problems: err.problems.slice(0, 5) }, 'interfaces added since the state was computed conflict with it; rendering the state as given');
+      this.#added.clear();
+      return state;
+    }
   }
 
   /** Removes everything the renderer owns in the node namespace (taps with their pods' ends, VXLAN devices, rules, VRF routes, the nft table). */
   cleanup(): Promise<RenderReport> {
     return this.#serial(async () => {
+      this.#added.clear();
+      this.#nftView = undefined;
       const report = await this.#renderValid(emptyNodeState(), true, true);
       this.#lastState = undefined;
       return report;
@@ -159,7 +201,12 @@ export class LinuxRenderer {
         ...plan.ip.pods.map((p) => collect(runBatch(this.#runner, p.netns, 'ip', p.lines))),
       ]);
     };
-    await Promise.all([ipPhase(), plan.nft === null ? Promise.resolve() : collect(runNft(this.#runner, this.netns, plan.nft))]);
+    const nftPhase = plan.nft === null ? Promise.resolve() : collect(runNft(this.#runner, this.netns, plan.nft));
+    if (plan.ip.pods.length > 0) {
+      // New veths: their policies go in first, so that no packet passes them unfiltered.
+      await nftPhase;
+      await ipPhase();
+    } else await Promise.all([ipPhase(), nftPhase]);
     if (failures.length > 0) {
       throw new DatapathApplyError(failures.map((f) => f.tool).join('+'), failures.flatMap((f) => [...f.failures]));
     }
@@ -185,31 +232,47 @@ export class LinuxRenderer {
     return ul === undefined ? 1500 - VXLAN_OVERHEAD : ul - VXLAN_OVERHEAD;
   }
 
-  #validatePod(f: LocalInterface, vrf: Vrf): void {
-    validateNodeState({ ...emptyNodeState(), vrfs: [vrf], interfaces: [{ ...f, policy: undefined }] }, { ownership: this.ownership });
+  #validatePod(f: LocalInterface, vrf: Vrf, groups: readonly AddressGroup[] = []): void {
+    validateNodeState({ ...emptyNodeState(), vrfs: [vrf], interfaces: [f], addressGroups: [...groups] }, { ownership: this.ownership });
   }
 
   /**
-   * CNI ADD: veth with the peer created in the pod namespace as f.ifname, MAC/IP/MTU, gateway route and
-   * static neighbours on both sides, host route and rules in the VRF's table. Security policy, NAT and
-   * routes to other nodes come with the next render. MTU: f.mtu, else the last rendered underlay − 50.
+   * CNI ADD: the interface's policies (f.policy, vrf.policy; `addressGroups` must hold every group they
+   * name, and may hold groups f is a member of) in one nft transaction, then the veth with the peer created
+   * in the pod namespace as f.ifname, MAC/IP/MTU, gateway route and static neighbours on both sides, host
+   * route and rules in the VRF's table. NAT and routes to other nodes come with the next render. MTU:
+   * f.mtu, else the last rendered underlay − 50.
    */
-  async addPod(f: LocalInterface, vrf: Vrf): Promise<PodAddResult> {
-    this.#validatePod(f, vrf);
+  async addPod(f: LocalInterface, vrf: Vrf, opts: { addressGroups?: readonly AddressGroup[] } = {}): Promise<PodAddResult> {
+    const groups = opts.addressGroups ?? [];
+    this.#validatePod(f, vrf, groups);
     return this.#serial(async () => {
       await this.#ensureSysctls();
-      return addPodInterface(this.#podContext(), f, vrf, this.#podMtu(f));
+      this.#nftView ??= viewOfTable(await readNftTable(this.#runner, this.netns, this.ownership));
+      const plan = podNftPlan(this.ownership.nftTable, f, vrf, groups, this.#nftView);
+      const res = await addPodInterface(this.#podContext(), f, vrf, this.#podMtu(f), {
+        lines: plan.lines,
+        filtered: plan.filtered,
+        failClosed: failClosedLines(this.ownership.nftTable, f.tap),
+        onResult: (applied) => (this.#nftView = applied ? plan.view : undefined),
+      });
+      if (res.policy === 'fail-closed') this.#log.warn({ tap: f.tap }, 'the interface policy could not be installed with the ADD; its traffic is dropped until the next render');
+      this.#added.set(f.tap, { iface: f, vrf, groups });
+      return res;
     });
   }
 
   /** CNI DEL: removes the tap (and so the pod's end) and its rules; succeeds when nothing is there. Returns the commands run. */
   delPod(ref: { tap: string; ip?: string }): Promise<string[]> {
-    return this.#serial(() => deletePodInterface(this.#podContext(), ref));
+    return this.#serial(() => {
+      this.#added.delete(ref.tap);
+      return deletePodInterface(this.#podContext(), ref);
+    });
   }
 
   /** CNI CHECK: compares both sides with what ADD would have made. */
   async checkPod(f: LocalInterface, vrf: Vrf): Promise<PodCheckResult> {
-    this.#validatePod(f, vrf);
+    this.#validatePod({ ...f, policy: undefined }, { ...vrf, policy: undefined });
     return this.#serial(() => checkPodInterface(this.#podContext(), f, vrf, this.#podMtu(f)));
   }
 }
