@@ -1,87 +1,31 @@
 // One configured neighbour of a Speaker: its session, what it sent us (paths of its source in the shared
-// tables), what we sent it (Adj-RIB-Out as the set of advertised keys per family), route-target
-// membership for outbound filtering (RFC 4684), graceful-restart helper state (RFC 4724 §4.2), max-prefix
-// (RFC 4486 Cease/1) and counters for introspect. All of it runs on the speaker's one event loop turn at a
-// time; the tables publish diffs in batches that Peer.offer turns into queued UPDATEs.
+// tables), what we send it (out/peer-export.ts: Adj-RIB-Out, built in bounded steps of the shared export
+// scheduler), route-target membership for outbound filtering (RFC 4684), graceful-restart state in both
+// roles (RFC 4724 §4.1 deferral is the speaker's; helper §4.2 here), max-prefix (RFC 4486 Cease/1) and
+// counters for introspect. The tables publish diffs in batches that mark what the peer's export looks at.
 import { Buffer } from 'node:buffer';
 import type { Logger } from '../common/log.js';
 import {
-  CeaseSub, ErrCode, MsgType, BgpError, encodeAttributes, encodeMpNextHop, encodeNlri, encodeRouteRefresh, familyAfiSafi,
-  familyOf, nlriFromKey, parseExtCommunity, isRouteTargetAt, wireFromKey, type Family, type PathAttributes,
+  CeaseSub, ErrCode, MsgType, BgpError, encodeAttributes, encodeMpNextHop, encodeRouteRefresh, familyAfiSafi,
+  familyOf, parseExtCommunity, isRouteTargetAt, type Family, type PathAttributes,
 } from './wire/index.js';
 import { UpdateReceiver } from './inbound.js';
 import { RtMembership } from './rib/rtc-filter.js';
-import { keyBytes, type Path, type RouteTable } from './rib/table.js';
+import { keyBytes, type RouteTable } from './rib/table.js';
 import type { AttrPool } from './rib/attr-pool.js';
 import type { SourceInfo, SourceRegistry } from './rib/sources.js';
 import { Session, type Negotiated, type SessionDown, type SessionState, type GracefulRestartConfig } from './fsm/session.js';
 import type { Clock, Timer } from './fsm/clock.js';
 import type { Connector, Transport } from './fsm/transport.js';
-import { OutQueue, type AttrGroup } from './out-queue.js';
+import type { AttrGroup } from './out/packer.js';
+import { PeerExport, type TouchedBatch } from './out/peer-export.js';
+import type { ExportScheduler } from './out/scheduler.js';
 import { exportAttributes, mayExport, type ExportTarget, type LocalIdentity } from './export-policy.js';
 import { DEFAULT_FAMILIES, type MaxPrefix, type PeerConfig } from './config.js';
 
 const VPN_FAMILIES: readonly Family[] = ['inet-vpn', 'e-vpn'];
 const FAMILY_INDEX: Readonly<Record<Family, number>> = { inet: 0, 'inet-vpn': 1, 'route-target': 2, 'e-vpn': 3 };
 const KIND_INDEX = { local: 0, ebgp: 1, ibgp: 2 } as const;
-
-/** A table batch grouped by the best path's (source, attribute set); `unreachable`: no best path left. */
-export interface TouchedBatch {
-  readonly groups: readonly { readonly source: number; readonly attrId: number; readonly ids: number[] }[];
-  readonly unreachable: readonly number[];
-}
-
-export function groupTouched(t: RouteTable, ids: readonly number[]): TouchedBatch {
-  const bySource = new Map<number, Map<number, number[]>>();
-  const groups: { source: number; attrId: number; ids: number[] }[] = [];
-  const unreachable: number[] = [];
-  let last: { source: number; attrId: number; ids: number[] } | undefined;
-  for (const d of ids) {
-    const src = t.bestSourceAt(d);
-    if (src < 0) {
-      unreachable.push(d);
-      continue;
-    }
-    const attrId = t.bestAttrIdAt(d);
-    // Routes of one UPDATE arrive together: most destinations join the group of the one before.
-    if (last && last.source === src && last.attrId === attrId) {
-      last.ids.push(d);
-      continue;
-    }
-    let m = bySource.get(src);
-    if (!m) {
-      m = new Map<number, number[]>();
-      bySource.set(src, m);
-    }
-    let list = m.get(attrId);
-    if (!list) {
-      list = [];
-      m.set(attrId, list);
-      groups.push({ source: src, attrId, ids: list });
-    }
-    list.push(d);
-    last = { source: src, attrId, ids: list };
-  }
-  return { groups, unreachable };
-}
-
-/** What was last advertised for a destination (Adj-RIB-Out entry). */
-interface Sent {
-  readonly key: string;
-  readonly group: AttrGroup;
-  readonly label: number;
-  /** The NLRI as sent when the key alone does not rebuild it (EVPN, label stacks). */
-  readonly nlri: Uint8Array | null;
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-const DUMP_SLICE = 4096;
-const OUT_HIGH_WATER = 50_000;
 
 export type PeerEvent =
   | { readonly type: 'established'; readonly peer: string; readonly families: readonly Family[] }
@@ -127,6 +71,8 @@ export interface PeerStatus {
   readonly messages: { readonly in: MessageStats; readonly out: MessageStats };
   readonly gracefulRestart: {
     readonly peerRestartTime: number | null;
+    /** The peer's last OPEN had the Restart State (R) bit: it restarted and defers its End-of-RIB. */
+    readonly peerRestarting: boolean;
     readonly staleFamilies: readonly Family[];
   };
   readonly maxPrefix: MaxPrefix | null;
@@ -147,6 +93,9 @@ export interface PeerContext {
   readonly idleHoldTime: number;
   readonly gracefulRestart: (GracefulRestartConfig & { readonly stalePathTime: number }) | undefined;
   readonly rtcWait: number;
+  readonly scheduler: ExportScheduler;
+  /** Is the speaker still deferring its route selection for this family (RFC 4724 §4.1)? */
+  deferred(f: Family): boolean;
   emit(e: PeerEvent): void;
 }
 
@@ -181,12 +130,9 @@ export class Peer {
   #neg: Negotiated | undefined;
   #families = new Set<Family>();
   #generation = 0;
-  #out = new OutQueue();
-  #adjOut = new Map<Family, Map<number, Sent>>();
-  #flushScheduled = false;
-  #writeBlocked = false;
-  #dumpsRunning = 0;
-  #dumpWaiters: (() => void)[] = [];
+  readonly #export: PeerExport;
+  #target: ExportTarget | undefined;
+  #groupSeq = 0;
   #rtc = new RtMembership();
   #vpnReady = true;
   #rtcTimer: Timer | undefined;
@@ -197,7 +143,7 @@ export class Peer {
   #flapCount = 0;
   #flapTime: number | null = null;
   #establishedAt: number | null = null;
-  #exportCache = new WeakMap<PathAttributes, Map<number, AttrGroup>>();
+  #exportCache = new WeakMap<PathAttributes, Map<number, AttrGroup | null>>();
   readonly #receiver = new UpdateReceiver();
   #removed = false;
 
@@ -210,6 +156,11 @@ export class Peer {
     this.source = ctx.sources.add({
       kind: this.kind, name: config.name ?? config.address, address: config.address, asn: config.asn, rrClient: config.rrClient ?? false,
     });
+    this.#export = new PeerExport({
+      tables: ctx.tables, pool: ctx.pool, sources: ctx.sources, sourceId: this.source.id, log: this.#log,
+      group: (f, src, attrs) => this.#group(f, src, attrs),
+      send: (msg) => this.session.send(msg),
+    }, ctx.scheduler);
     const gr = config.gracefulRestart === false ? undefined : ctx.gracefulRestart;
     this.session = new Session(
       {
@@ -226,7 +177,7 @@ export class Peer {
           down: (d) => this.#onDown(d),
           message: (type, b, off, len) => this.#onMessage(type, b, off, len),
           stateChange: (from, to) => this.#log.debug({ from, to }, 'bgp session state'),
-          drain: () => this.#onDrain(),
+          drain: () => this.#export.drained(),
         },
       },
     );
@@ -234,6 +185,11 @@ export class Peer {
 
   get address(): string {
     return this.config.address;
+  }
+
+  /** What the current session negotiated (undefined when not Established). */
+  get negotiated(): Negotiated | undefined {
+    return this.#neg;
   }
 
   start(): void {
@@ -248,6 +204,7 @@ export class Peer {
   remove(): void {
     this.#removed = true;
     this.session.stop(CeaseSub.PEER_DECONFIGURED);
+    this.#export.close();
     this.#restartTimer?.cancel();
     this.#staleTimer?.cancel();
     this.#rtcTimer?.cancel();
@@ -271,8 +228,11 @@ export class Peer {
     this.#families = new Set(n.families);
     this.#establishedAt = this.#ctx.wallNow();
     this.#ctx.sources.update(this.source.id, { routerId: n.peerOpen.routerId });
-    this.#out.clear();
-    this.#adjOut.clear();
+    this.#target = {
+      sourceId: this.source.id, kind: this.kind, asn: this.config.asn, rrClient: this.config.rrClient ?? false,
+      nextHopSelf: this.config.nextHopSelf ?? this.kind === 'ebgp', localAddress: n.localAddress.replace(/^::ffff:/, ''),
+    };
+    this.#export.open();
     this.#exportCache = new WeakMap(); // encodings depend on the session (local address, 4-octet AS)
     this.#restartTimer?.cancel();
     this.#restartTimer = undefined;
@@ -289,19 +249,28 @@ export class Peer {
         }, (this.#ctx.gracefulRestart?.stalePathTime ?? 360) * 1000);
       }
     }
+    // RFC 4684 §6: send the peer VPN routes once its route-target membership is known. A peer that has
+    // just restarted (R bit) sends its membership only when its own selection deferral ends (RFC 4724
+    // §4.1): wait for it as long as it said a restart may take.
+    this.#vpnReady = !this.#families.has('route-target');
     this.#log.info({ families: n.families, holdTime: n.holdTime, routerId: n.peerOpen.routerId }, 'bgp session established');
     this.#ctx.emit({ type: 'established', peer: this.address, families: n.families });
-    // RFC 4684 §6: send the peer VPN routes once its route-target membership is known.
-    this.#vpnReady = !this.#families.has('route-target');
-    const order: Family[] = ['route-target', 'inet', ...VPN_FAMILIES];
-    for (const f of order) if (this.#families.has(f) && (this.#vpnReady || !VPN_FAMILIES.includes(f))) this.#dump(f);
+    if (this.#neg !== n) return; // a listener ended the session
+    for (const f of ['route-target', 'inet', ...VPN_FAMILIES] as const) if (this.#sending(f)) this.#export.scan(f, { eor: true });
     if (!this.#vpnReady) {
       const gen = this.#generation;
+      const peerGr = n.peerGracefulRestart;
+      const wait = peerGr?.restarting ? Math.max(this.#ctx.rtcWait, peerGr.restartTime) : this.#ctx.rtcWait;
       this.#rtcTimer?.cancel();
       this.#rtcTimer = this.#ctx.clock.setTimeout(() => {
         if (gen === this.#generation) this.#startVpn();
-      }, this.#ctx.rtcWait * 1000);
+      }, wait * 1000);
     }
+  }
+
+  /** Does the peer get routes of family f now (session up, negotiated, membership known, not deferred)? */
+  #sending(f: Family): boolean {
+    return this.#neg !== undefined && this.#families.has(f) && (this.#vpnReady || !VPN_FAMILIES.includes(f)) && !this.#ctx.deferred(f);
   }
 
   #startVpn(): void {
@@ -309,7 +278,12 @@ export class Peer {
     this.#vpnReady = true;
     this.#rtcTimer?.cancel();
     this.#rtcTimer = undefined;
-    for (const f of VPN_FAMILIES) if (this.#families.has(f)) this.#dump(f);
+    for (const f of VPN_FAMILIES) if (this.#sending(f)) this.#export.scan(f, { eor: true });
+  }
+
+  /** The speaker's selection deferral ended for f: send the initial routes and End-of-RIB now. */
+  release(f: Family): void {
+    if (this.#sending(f)) this.#export.scan(f, { eor: true });
   }
 
   #onDown(d: SessionDown): void {
@@ -318,13 +292,10 @@ export class Peer {
     this.#flapCount++;
     this.#flapTime = this.#ctx.wallNow();
     this.#establishedAt = null;
-    this.#out.clear();
-    this.#adjOut.clear();
+    this.#target = undefined;
+    this.#export.close();
     this.#rtcTimer?.cancel();
     this.#staleTimer?.cancel();
-    this.#dumpsRunning = 0;
-    this.#writeBlocked = false;
-    for (const w of this.#dumpWaiters.splice(0)) w();
     const gr = this.#ctx.gracefulRestart && this.config.gracefulRestart !== false;
     const peerGr = this.#lastPeerGr;
     if (d.graceful && gr && peerGr && !this.#removed) {
@@ -364,10 +335,7 @@ export class Peer {
   #onMessage(type: number, b: Uint8Array, off: number, len: number): void {
     if (type === MsgType.ROUTE_REFRESH) {
       const f = familyOf((b[off + 19] << 8) | b[off + 20], b[off + 22]);
-      if (f && this.#families.has(f) && (this.#vpnReady || !VPN_FAMILIES.includes(f))) {
-        this.#adjOut.get(f)?.clear();
-        this.#dump(f);
-      }
+      if (f && this.#sending(f)) this.#export.scan(f, { eor: true, force: true });
       return;
     }
     try {
@@ -435,8 +403,7 @@ export class Peer {
     this.#rescanScheduled = true;
     setImmediate(() => {
       this.#rescanScheduled = false;
-      if (!this.#vpnReady || !this.#neg) return;
-      for (const f of VPN_FAMILIES) if (this.#families.has(f)) this.#dump(f, true);
+      for (const f of VPN_FAMILIES) if (this.#sending(f)) this.#export.scan(f);
     });
   }
 
@@ -449,121 +416,25 @@ export class Peer {
 
   /** Re-evaluates the VPN routes sent to a peer without route-target membership (its vpnExportFilter changed). */
   reexport(): void {
-    if (!this.#neg || !this.#vpnReady || this.#families.has('route-target')) return;
-    for (const f of VPN_FAMILIES) if (this.#families.has(f)) this.#dump(f, true);
+    if (this.#families.has('route-target')) return;
+    for (const f of VPN_FAMILIES) if (this.#sending(f)) this.#export.scan(f);
   }
 
   // ---- output ---------------------------------------------------------------------------------------
 
-  #target(): ExportTarget | undefined {
-    const n = this.#neg;
-    if (!n) return undefined;
-    return {
-      sourceId: this.source.id, kind: this.kind, asn: this.config.asn, rrClient: this.config.rrClient ?? false,
-      nextHopSelf: this.config.nextHopSelf ?? this.kind === 'ebgp', localAddress: n.localAddress.replace(/^::ffff:/, ''),
-    };
-  }
-
-  /**
-   * Destinations of a family's table touched in a batch (RouteTable.subscribeIds), grouped once for all peers
-   * by the (source, attribute set) of their best path: each peer decides once per group.
-   */
+  /** A table batch of family f: mark what may change for this peer (its export looks at it in a later step). */
   onTouched(f: Family, t: RouteTable, batch: TouchedBatch): void {
-    if (!this.#neg || !this.#families.has(f) || (VPN_FAMILIES.includes(f) && !this.#vpnReady)) return;
-    const target = this.#target()!;
-    const sent = this.#adjOutOf(f);
-    for (const g of batch.groups) {
-      let exportable = g.source !== this.source.id;
-      if (exportable) {
-        const attrs = this.#ctx.pool.get(g.attrId).attrs;
-        exportable = mayExport(this.#ctx.sources.get(g.source), attrs, target) && this.#wanted(f, attrs);
-      }
-      if (exportable) for (const d of g.ids) this.#offer(f, t, d, t.bestAt(d), target);
-      else if (f === 'route-target') for (const d of g.ids) this.#offer(f, t, d, t.bestExcludingAt(d, this.source.id), target);
-      else if (sent.size) for (const d of g.ids) if (sent.has(d)) this.#offer(f, t, d, undefined, target);
-    }
-    if (sent.size) for (const d of batch.unreachable) if (sent.has(d)) this.#offer(f, t, d, undefined, target);
-    this.#kick();
+    if (this.#sending(f)) this.#export.touched(f, t, batch);
   }
 
   /**
-   * Offers destination d to this peer, deciding first from its best path's (source, attribute set) — memoized
-   * per batch — so that destinations the peer will not get cost no objects.
+   * The encoded attributes a path of `src` goes out with to this peer, or undefined when the peer must not get
+   * it (split horizon, reflection rules, well-known communities, route-target membership). Memoized per
+   * interned attribute set and session.
    */
-  #consider(f: Family, t: RouteTable, d: number, target: ExportTarget, memo: Map<number, boolean>): void {
-    const src = t.bestSourceAt(d);
-    let exportable = src >= 0 && src !== this.source.id;
-    if (exportable) {
-      const attrId = t.bestAttrIdAt(d);
-      const k = src * 0x200000 + attrId;
-      const known = attrId < 0x200000 ? memo.get(k) : undefined;
-      if (known !== undefined) exportable = known;
-      else {
-        const attrs = this.#ctx.pool.get(attrId).attrs;
-        exportable = mayExport(this.#ctx.sources.get(src), attrs, target) && this.#wanted(f, attrs);
-        if (attrId < 0x200000) memo.set(k, exportable);
-      }
-    }
-    if (exportable) this.#offer(f, t, d, t.bestAt(d), target);
-    else if (f === 'route-target' && src >= 0) {
-      // RFC 4684 §3.2: route-target membership must reach every peer, so a peer whose own path is best gets
-      // the best path from anyone else (a reflector's clients learn of each other's interest this way).
-      this.#offer(f, t, d, t.bestExcludingAt(d, this.source.id), target);
-    } else if (this.#adjOutOf(f).has(d)) this.#offer(f, t, d, undefined, target);
-  }
-
-  #adjOutOf(f: Family): Map<number, Sent> {
-    let m = this.#adjOut.get(f);
-    if (!m) {
-      m = new Map();
-      this.#adjOut.set(f, m);
-    }
-    return m;
-  }
-
-  /**
-   * Announce, withdraw or leave destination d for this peer, against what was last sent for it. Adj-RIB-Out is
-   * keyed by destination id: a destination's id does not change while it has paths, and its removal is
-   * always seen here (tables publish touched ids before dropping empty destinations).
-   */
-  #offer(f: Family, t: RouteTable, d: number, best: Path | undefined, target: ExportTarget): void {
-    const sent = this.#adjOutOf(f);
-    const was = sent.get(d);
-    let group: AttrGroup | undefined;
-    if (best) {
-      const src = this.#ctx.sources.get(best.source);
-      if (mayExport(src, best.attrs, target) && this.#wanted(f, best.attrs)) group = this.#group(f, src, best.attrs, target);
-    }
-    if (group && best) {
-      const special = f === 'e-vpn' || (best.extra?.labels?.length ?? 0) > 1;
-      const key = was?.key ?? t.keyAt(d);
-      const nlri = special ? this.#announceNlri(f, key, best) : null;
-      if (was && was.group === group && was.label === best.label && sameBytes(was.nlri, nlri)) return;
-      this.#out.announce(f, key, nlri ?? this.#announceNlri(f, key, best), group);
-      sent.set(d, { key, group, label: best.label, nlri });
-    } else if (was) {
-      let nlri: Uint8Array;
-      if (f === 'e-vpn' && was.nlri) nlri = was.nlri;
-      else {
-        const kb = keyBytes(was.key);
-        const out = new Uint8Array(kb.length + 3);
-        nlri = out.subarray(0, wireFromKey(f, kb, 0, kb.length, -1, true, out, 0));
-      }
-      this.#out.withdraw(f, was.key, nlri);
-      sent.delete(d);
-    }
-  }
-
-  #announceNlri(f: Family, key: string, p: Path): Uint8Array {
-    if (p.extra?.nlri) return p.extra.nlri;
-    const kb = keyBytes(key);
-    if (p.extra?.labels && p.extra.labels.length > 1) return encodeNlri(nlriFromKey(f, kb), p.extra.labels);
-    const out = new Uint8Array(kb.length + 3);
-    return out.subarray(0, wireFromKey(f, kb, 0, kb.length, p.label, false, out, 0));
-  }
-
-  /** Encoded outgoing attributes for a path of `src` in family f, memoized per interned attribute set. */
-  #group(f: Family, src: SourceInfo, attrs: PathAttributes, target: ExportTarget): AttrGroup | undefined {
+  #group(f: Family, src: SourceInfo, attrs: PathAttributes): AttrGroup | undefined {
+    const target = this.#target;
+    if (!target || !mayExport(src, attrs, target) || !this.#wanted(f, attrs)) return undefined;
     let m = this.#exportCache.get(attrs);
     if (!m) {
       m = new Map();
@@ -572,71 +443,20 @@ export class Peer {
     // The encoding depends on the family, the source's kind and, for reflected routes, its router id.
     const k = (src.kind === 'ibgp' ? src.routerId : 0) * 16 + KIND_INDEX[src.kind] * 4 + FAMILY_INDEX[f];
     let g = m.get(k);
-    if (!g) {
+    if (g === undefined) {
       const out = exportAttributes(src, attrs, target, this.#ctx.me);
       const as4 = this.#neg?.as4 ?? true;
       try {
-        if (f === 'inet') g = { attrs: encodeAttributes(out, { as4, nextHopAttribute: true }), nextHop: new Uint8Array(0) };
-        else g = { attrs: encodeAttributes(out, { as4, nextHopAttribute: false }), nextHop: encodeMpNextHop(f, out.nextHop ?? target.localAddress) };
+        const id = ++this.#groupSeq;
+        if (f === 'inet') g = { id, attrs: encodeAttributes(out, { as4, nextHopAttribute: true }), nextHop: new Uint8Array(0) };
+        else g = { id, attrs: encodeAttributes(out, { as4, nextHopAttribute: false }), nextHop: encodeMpNextHop(f, out.nextHop ?? target.localAddress) };
       } catch (err) {
         this.#log.error({ error: (err as Error).message }, 'cannot encode a route for this peer; not advertised');
-        return undefined;
+        g = null;
       }
       m.set(k, g);
     }
-    return g;
-  }
-
-  /** Walks a table and offers every destination's best path; then End-of-RIB (not after a rescan). */
-  #dump(f: Family, rescan = false): void {
-    const t = this.#ctx.tables.get(f);
-    const target = this.#target();
-    if (!t || !target) return;
-    const gen = this.#generation;
-    let d = 0;
-    this.#dumpsRunning++;
-    const step = (): void => {
-      if (gen !== this.#generation) return;
-      const tg = this.#target();
-      if (!tg) return;
-      const end = Math.min(t.idLimit, d + DUMP_SLICE);
-      const memo = new Map<number, boolean>(); // per slice: attribute ids may be reused between turns
-      for (; d < end; d++) this.#consider(f, t, d, tg, memo);
-      this.#kick();
-      if (d < t.idLimit) {
-        if (this.#out.size > OUT_HIGH_WATER) this.#dumpWaiters.push(() => setImmediate(step));
-        else setImmediate(step);
-        return;
-      }
-      this.#dumpsRunning--;
-      if (!rescan) this.#out.endOfRib(f);
-      this.#kick();
-    };
-    step();
-  }
-
-  #kick(): void {
-    if (this.#flushScheduled || this.#writeBlocked) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
-  }
-
-  #flush(): void {
-    if (!this.#neg) return;
-    const done = this.#out.drain((msg) => this.session.send(msg));
-    if (!done) {
-      this.#writeBlocked = true;
-      return;
-    }
-    if (this.#out.size < OUT_HIGH_WATER) for (const w of this.#dumpWaiters.splice(0)) w();
-  }
-
-  #onDrain(): void {
-    this.#writeBlocked = false;
-    this.#flush();
+    return g ?? undefined;
   }
 
   // ---- introspect -----------------------------------------------------------------------------------
@@ -645,7 +465,7 @@ export class Peer {
     const n = this.#neg;
     const prefixes: Partial<Record<Family, { in: number; out: number }>> = {};
     for (const f of this.config.families) {
-      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#adjOut.get(f)?.size ?? 0 };
+      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#export.sent(f) };
     }
     const now = this.#ctx.wallNow();
     return {
@@ -660,7 +480,7 @@ export class Peer {
       families: this.config.families,
       negotiatedFamilies: n ? n.families : [],
       state: this.session.state,
-      sendState: !n || (this.#out.empty && this.#dumpsRunning === 0 && !this.#writeBlocked) ? 'in sync' : 'not in sync',
+      sendState: this.#export.inSync ? 'in sync' : 'not in sync',
       routerId: n ? n.peerOpen.routerId : null,
       holdTime: n ? n.holdTime : null,
       localAddress: n ? n.localAddress : null,
@@ -673,6 +493,7 @@ export class Peer {
       messages: { in: stats(this.session.received), out: stats(this.session.sent) },
       gracefulRestart: {
         peerRestartTime: n?.peerGracefulRestart?.restartTime ?? this.#lastPeerGr?.restartTime ?? null,
+        peerRestarting: (n?.peerGracefulRestart ?? this.#lastPeerGr)?.restarting ?? false,
         staleFamilies: [...this.#staleFamilies],
       },
       maxPrefix: this.#maxPrefix ?? null,

@@ -1,7 +1,9 @@
 // The BGP speaker: one listener for many peers, one table per family (inet.0, bgp.l3vpn.0, bgp.rtarget.0,
 // bgp.evpn.0) shared by every peer, route reflection and route-target constrained distribution, graceful
-// restart in both roles, locally originated routes, and Loc-RIB diffs for the speaker's users (the control
-// node composes its VRF tables on `rib`; the agent subscribes to VPN routes). Connections are accepted only
+// restart in both roles (as the restarting speaker it defers selection and End-of-RIB, RFC 4724 §4.1),
+// locally originated routes, and Loc-RIB diffs for the speaker's users (the control node composes its VRF
+// tables on `rib`; the agent subscribes to VPN routes). Outgoing UPDATEs are built in bounded steps of a
+// shared scheduler (out/), so that no table change holds the event loop. Connections are accepted only
 // from configured peer addresses.
 import { createServer, type Server } from 'node:net';
 import { createLogger, type Logger } from '../common/log.js';
@@ -16,7 +18,10 @@ import { systemClock, type Clock } from './fsm/clock.js';
 import type { Connector } from './fsm/transport.js';
 import { socketTransport, tcpConnect } from './fsm/tcp.js';
 import type { GracefulRestartConfig } from './fsm/session.js';
-import { Peer, groupTouched, type PeerEvent, type PeerStatus } from './peer.js';
+import { Peer, type PeerEvent, type PeerStatus } from './peer.js';
+import { groupTouched } from './out/peer-export.js';
+import { defaultScheduler, type ExportScheduler } from './out/scheduler.js';
+import { SelectionDeferral, type DeferralStatus } from './selection-deferral.js';
 import { BgpConfigError, checkPeerConfig, checkRouterId, validAsn, validHoldTime, type PeerConfig } from './config.js';
 
 export const TABLE_NAMES: Readonly<Record<Family, string>> = {
@@ -29,6 +34,13 @@ export const TABLE_NAMES: Readonly<Record<Family, string>> = {
 export interface SpeakerGracefulRestart extends GracefulRestartConfig {
   /** Seconds to wait for a restarted peer's End-of-RIB before dropping its stale routes (default 360). */
   readonly stalePathTime?: number;
+  /**
+   * With `restarting`: the longest route-selection deferral (RFC 4724 §4.1 Selection_Deferral_Timer),
+   * seconds (default 360). Nothing is sent until every expected peer has sent End-of-RIB, or this runs out.
+   */
+  readonly selectionDeferralTime?: number;
+  /** With `restarting`: seconds to wait for a configured peer that has not come back (default selectionDeferralTime). */
+  readonly peerWaitTime?: number;
 }
 
 export interface SpeakerOptions {
@@ -57,6 +69,8 @@ export interface SpeakerOptions {
   /** Wall clock (ms) for lastModified, flap and uptime times. */
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Where outgoing work runs (default the process's shared scheduler). */
+  readonly scheduler?: ExportScheduler;
 }
 
 /** A route this speaker originates. attrs defaults: origin igp, empty AS path, next hop = self per session. */
@@ -80,6 +94,7 @@ export class Speaker {
   readonly #log: Logger;
   readonly #peers = new Map<string, Peer>();
   readonly #listeners = new Set<(e: PeerEvent) => void>();
+  readonly #deferral: SelectionDeferral | undefined;
   #server: Server | undefined;
   #port = 0;
   #started = false;
@@ -94,6 +109,12 @@ export class Speaker {
     const gr = opts.gracefulRestart;
     if (gr && (!Number.isInteger(gr.restartTime) || gr.restartTime < 0 || gr.restartTime > 4095)) {
       throw new BgpConfigError(`gracefulRestart.restartTime must be 0..4095 seconds, got ${gr.restartTime}`, { field: 'gracefulRestart' });
+    }
+    for (const k of ['stalePathTime', 'selectionDeferralTime', 'peerWaitTime'] as const) {
+      const v = gr?.[k];
+      if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 86400)) {
+        throw new BgpConfigError(`gracefulRestart.${k} must be 0..86400 seconds, got ${JSON.stringify(v)}`, { field: 'gracefulRestart' });
+      }
     }
     this.#opts = opts;
     this.asn = opts.asn;
@@ -117,6 +138,16 @@ export class Speaker {
       tables.set(f, t);
     }
     this.tables = tables;
+    if (gr?.restarting) {
+      const time = gr.selectionDeferralTime ?? 360;
+      this.#deferral = new SelectionDeferral({
+        families: FAMILIES, time, peerWait: Math.min(time, gr.peerWaitTime ?? time), clock: opts.clock ?? systemClock,
+        onDone: (f, why) => {
+          this.#log.info({ family: f, why }, 'route selection deferral over (RFC 4724): sending routes and End-of-RIB');
+          for (const p of this.#peers.values()) p.release(f);
+        },
+      });
+    }
   }
 
   /** The table of a family (inet.0, bgp.l3vpn.0, bgp.rtarget.0, bgp.evpn.0). */
@@ -133,6 +164,7 @@ export class Speaker {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#deferral?.start();
     const l = this.#opts.listen;
     if (l !== false && l !== undefined) {
       const server = createServer((sock) => {
@@ -164,6 +196,7 @@ export class Speaker {
   /** Stops every session (Cease/Administrative Shutdown) and closes the listener. */
   async stop(): Promise<void> {
     this.#started = false;
+    this.#deferral?.stop();
     for (const p of this.#peers.values()) p.session.stop();
     const s = this.#server;
     this.#server = undefined;
@@ -189,9 +222,12 @@ export class Speaker {
       idleHoldTime: this.#opts.idleHoldTime ?? 1,
       gracefulRestart: gr ? { ...gr, stalePathTime: gr.stalePathTime ?? 360 } : undefined,
       rtcWait: this.#opts.rtcWait ?? 5,
+      scheduler: this.#opts.scheduler ?? defaultScheduler,
+      deferred: (f) => this.#deferral?.deferred(f) ?? false,
       emit: (e) => this.#emit(e),
     });
     this.#peers.set(config.address, peer);
+    if (gr && config.gracefulRestart !== false) this.#deferral?.expect(config.address);
     if (this.#started) peer.start();
     return peer.status();
   }
@@ -202,6 +238,7 @@ export class Speaker {
     if (!p) return false;
     this.#peers.delete(address);
     p.remove();
+    this.#deferral?.forget(address);
     return true;
   }
 
@@ -243,6 +280,11 @@ export class Speaker {
     return this.table(f).subscribe(listener);
   }
 
+  /** The route-selection deferral still running after a restart (RFC 4724 §4.1), or null. */
+  selectionDeferral(): DeferralStatus | null {
+    return this.#deferral?.active ? this.#deferral.status() : null;
+  }
+
   /** Session events: established, down, end-of-rib. Returns the unsubscribe function. */
   onPeerEvent(listener: (e: PeerEvent) => void): () => void {
     this.#listeners.add(listener);
@@ -250,6 +292,11 @@ export class Speaker {
   }
 
   #emit(e: PeerEvent): void {
+    const d = this.#deferral;
+    if (d?.active) {
+      if (e.type === 'established') d.established(e.peer, e.families, this.#peers.get(e.peer)?.negotiated?.peerGracefulRestart);
+      else if (e.type === 'end-of-rib') d.endOfRib(e.peer, e.family);
+    }
     for (const l of this.#listeners) {
       try {
         l(e);

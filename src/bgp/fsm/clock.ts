@@ -8,10 +8,13 @@ export interface Clock {
   /** Milliseconds (monotonic for the system clock). */
   now(): number;
   setTimeout(fn: () => void, ms: number): Timer;
+  /** Runs fn after pending input has been read (the system clock: setImmediate); absent: at once. */
+  defer?(fn: () => void): void;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  defer: (fn) => void setImmediate(fn),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     t.unref?.();
@@ -24,6 +27,18 @@ export class FakeClock implements Clock {
   #now = 0;
   #seq = 0;
   #timers = new Map<number, { at: number; seq: number; fn: () => void }>();
+  #deferred: (() => void)[] = [];
+  readonly defer: ((fn: () => void) => void) | undefined;
+
+  /** manualDefer: defer() queues until runDeferred() (to model input read after a timer fired). */
+  constructor(o: { manualDefer?: boolean } = {}) {
+    this.defer = o.manualDefer ? (fn) => void this.#deferred.push(fn) : undefined;
+  }
+
+  /** Runs what defer() queued. */
+  runDeferred(): void {
+    for (const fn of this.#deferred.splice(0)) fn();
+  }
 
   now(): number {
     return this.#now;

@@ -13,6 +13,7 @@ import {
 import { parseIpv4 } from '../wire/addr.js';
 import type { Clock, Timer } from './clock.js';
 import type { Connector, Transport } from './transport.js';
+import { defaultTurnBudget, type TurnBudget } from './turn-budget.js';
 
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -85,6 +86,8 @@ export interface SessionEvents {
 }
 
 const OPEN_HOLD_MS = 240_000; // RFC 4271 §8.2.2: large hold time while waiting for OPEN
+/** Received bytes queued (input budget spent) beyond which a connection stops reading. */
+const BACKLOG_PAUSE = 256 * 1024;
 
 type ConnState = 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -99,6 +102,10 @@ class Conn {
   holdTimer: Timer | undefined;
   kaTimer: Timer | undefined;
   closed = false;
+  /** Chunks received but not yet handled (the turn's input budget was spent), their bytes, reading paused. */
+  backlog: Uint8Array[] | undefined;
+  backlogBytes = 0;
+  paused = false;
   constructor(
     readonly t: Transport,
     readonly dir: 'in' | 'out',
@@ -122,6 +129,7 @@ export class Session {
   readonly #clock: Clock;
   readonly #connect: Connector | undefined;
   readonly #ev: SessionEvents;
+  readonly #budget: TurnBudget;
   #running = false;
   #base: 'Idle' | 'Connect' | 'Active' = 'Idle';
   #reported: SessionState = 'Idle';
@@ -132,7 +140,7 @@ export class Session {
   #established: Conn | undefined;
   #lastError: string | undefined;
 
-  constructor(config: SessionConfig, deps: { clock: Clock; connect?: Connector; events: SessionEvents }) {
+  constructor(config: SessionConfig, deps: { clock: Clock; connect?: Connector; events: SessionEvents; budget?: TurnBudget }) {
     if (config.holdTime !== 0 && (config.holdTime < 3 || config.holdTime > 65535)) {
       throw new BgpError('BGP_BAD_CONFIG', `hold time ${config.holdTime} must be 0 or 3..65535 seconds`);
     }
@@ -140,6 +148,7 @@ export class Session {
     this.#clock = deps.clock;
     this.#connect = deps.connect;
     this.#ev = deps.events;
+    this.#budget = deps.budget ?? defaultTurnBudget;
   }
 
   get state(): SessionState {
@@ -276,10 +285,26 @@ export class Session {
     conn.holdTimer = this.#clock.setTimeout(() => {
       conn.holdTimer = undefined;
       if (conn.closed) return;
-      if (this.#clock.now() - conn.lastRecv >= conn.holdMs) {
-        this.#fail(conn, ErrCode.HOLD_TIMER, 0, new Uint8Array(0), 'hold timer expired', 'hold-timer');
-      } else this.#armHold(conn);
+      if (!this.#silent(conn)) {
+        this.#armHold(conn);
+        return;
+      }
+      // After a long busy stretch timers run before pending socket reads: look again once input has
+      // been read (the clock's defer runs after the event loop's I/O phase) before calling the peer dead.
+      const verdict = (): void => {
+        if (conn.closed || conn.holdTimer) return;
+        if (this.#silent(conn)) this.#fail(conn, ErrCode.HOLD_TIMER, 0, new Uint8Array(0), 'hold timer expired', 'hold-timer');
+        else this.#armHold(conn);
+      };
+      if (this.#clock.defer) this.#clock.defer(verdict);
+      else verdict();
     }, Math.max(0, due));
+  }
+
+  /** Nothing heard for the hold time? Input we have not got to yet (queued or unread) counts as heard. */
+  #silent(conn: Conn): boolean {
+    if (conn.paused || conn.backlog) conn.lastRecv = this.#clock.now();
+    return this.#clock.now() - conn.lastRecv >= conn.holdMs;
   }
 
   #armKeepalive(conn: Conn): void {
@@ -298,13 +323,54 @@ export class Session {
 
   #onData(conn: Conn, chunk: Uint8Array): void {
     if (conn.closed) return;
+    conn.lastRecv = this.#clock.now();
+    if (conn.backlog || this.#budget.spent) {
+      // this turn's input budget is spent: handle the chunk in a later turn
+      if (!conn.backlog) {
+        conn.backlog = [];
+        this.#budget.later(() => this.#drainBacklog(conn));
+      }
+      conn.backlog.push(chunk);
+      conn.backlogBytes += chunk.length;
+      if (conn.backlogBytes > BACKLOG_PAUSE && !conn.paused && conn.t.pause) {
+        conn.paused = true;
+        conn.t.pause();
+      }
+      return;
+    }
+    this.#budget.use();
+    this.#handle(conn, chunk);
+  }
+
+  #drainBacklog(conn: Conn): void {
+    const q = conn.backlog;
+    if (!q || conn.closed) return;
+    this.#budget.use();
+    while (q.length && !conn.closed) {
+      if (this.#budget.spent) {
+        this.#budget.later(() => this.#drainBacklog(conn));
+        return;
+      }
+      const chunk = q.shift()!;
+      conn.backlogBytes -= chunk.length;
+      this.#handle(conn, chunk);
+    }
+    conn.backlog = undefined;
+    conn.backlogBytes = 0;
+    if (conn.paused && !conn.closed) {
+      conn.paused = false;
+      conn.t.resume?.();
+    }
+  }
+
+  #handle(conn: Conn, chunk: Uint8Array): void {
+    if (conn.closed) return;
     let b = chunk;
     if (conn.pending) {
       b = concat(conn.pending, chunk);
       conn.pending = undefined;
     }
     let off = 0;
-    conn.lastRecv = this.#clock.now();
     try {
       while (!conn.closed) {
         const avail = b.length - off;
@@ -462,6 +528,8 @@ export class Session {
     conn.holdTimer?.cancel();
     conn.kaTimer?.cancel();
     conn.pending = undefined;
+    conn.backlog = undefined;
+    conn.backlogBytes = 0;
     if (quiet) conn.t.destroy();
     else conn.t.end();
     this.#conns = this.#conns.filter((c) => c !== conn);

@@ -29,6 +29,8 @@ export function socketTransport(sock: Socket): Transport {
     write: (data) => !sock.destroyed && sock.write(data),
     end: () => sock.end(),
     destroy: () => sock.destroy(),
+    pause: () => sock.pause(),
+    resume: () => sock.resume(),
   };
 }
 

@@ -21,6 +21,9 @@ export interface Transport {
   end(): void;
   /** Closes at once. */
   destroy(): void;
+  /** Stops / restarts reading (flow control while received data waits to be handled); optional. */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface ConnectOptions {

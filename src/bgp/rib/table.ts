@@ -622,6 +622,18 @@ export class RouteTable {
     }
     return undefined;
   }
+  /** Is d the id of a destination with at least one path? */
+  liveAt(d: number): boolean {
+    return this.#index.isLive(d) && this.#head[d] !== 0;
+  }
+  /** Label of the best path (NO_LABEL when none). */
+  bestLabelAt(d: number): number {
+    return this.ecmpCountAt(d) ? this.#pLabel[this.#head[d] - 1] : NO_LABEL;
+  }
+  /** Extra data of the best path (label stack, full NLRI, meta), or undefined. */
+  bestExtraAt(d: number): PathExtra | undefined {
+    return this.ecmpCountAt(d) ? this.#pExtra.get(this.#head[d] - 1) : undefined;
+  }
   /** Source id of the best path, or -1. */
   bestSourceAt(d: number): number {
     return this.ecmpCountAt(d) ? this.#pSource[this.#head[d] - 1] : -1;
