@@ -16,18 +16,23 @@ export interface Entry {
   modRevision: number;
 }
 
+/**
+ * Objects in memory carry their type under this symbol: spreads copy it, while JSON.stringify,
+ * Object.entries and for…in skip it, so it never reaches the store or the wire.
+ */
+export const TYPE_FIELD: unique symbol = Symbol('vnc-type');
+
 /** An object as stored: the wire shape without hrefs, back-refs and children. */
 export interface StoredObject {
   uuid: string;
   fq_name: string[];
   parent_type?: string;
   parent_uuid?: string;
+  [TYPE_FIELD]?: string;
   [field: string]: unknown;
 }
 
-/** Objects in memory carry their type in this field; it is never written to the store or the wire. */
-export const TYPE_FIELD = '__type';
-export const objType = (obj: StoredObject): string => obj[TYPE_FIELD] as string;
+export const objType = (obj: StoredObject): string => obj[TYPE_FIELD]!;
 
 export interface BackRef {
   type: string;
@@ -154,7 +159,8 @@ export class Mirror {
           this.#retryTimer = setTimeout(() => this.#follow(), 200);
         }
       },
-    });
+      // The mirror holds every key's value, so apply() fills a delete's previous value itself.
+    }, { prevValues: false });
     this.#connected = true;
   }
 

@@ -5,7 +5,7 @@
 // on. Allocation reservations are held until the plan is settled.
 import { allocKey, childKey, childPrefix, fqKey, objKey, refKey, refPrefix, relaxedKey, relaxedPrefix } from './keys.js';
 import type { Allocators } from './alloc/allocators.js';
-import { TYPE_FIELD, objType, type Mirror, type StoredObject } from './mirror.js';
+import { objType, type Mirror, type StoredObject } from './mirror.js';
 import type { Compare, TxnRequest } from './store/types.js';
 import { fqNameToString, findType } from '../vnc/schema.js';
 
@@ -150,8 +150,7 @@ export class Plan {
         continue;
       }
       const type = objType(next);
-      const { [TYPE_FIELD]: _t, ...wire } = next;
-      this.rawPut(objKey(type, uuid), JSON.stringify(wire));
+      this.rawPut(objKey(type, uuid), JSON.stringify(next));
       const nextTargets = refTargets(next);
       if (!prev || !prevEntry) {
         this.compare({ kind: 'absent', key: objKey(type, uuid) });

@@ -1,7 +1,7 @@
 // Turns stored objects into the wire shape of reads: name, hrefs, references with hrefs,
 // back-references (with the referrer's attr) and children, all computed from the mirror's indexes.
 import { backRefFieldName, childFieldName, findType, refFieldName } from '../vnc/schema.js';
-import { TYPE_FIELD, objType, type Mirror, type StoredObject } from './mirror.js';
+import { objType, type Mirror, type StoredObject } from './mirror.js';
 
 export interface RenderOptions {
   /** e.g. http://127.0.0.1:8082 */
@@ -32,7 +32,7 @@ export function render(m: Mirror, obj: StoredObject, opts: RenderOptions): Recor
     if (hrefs) out.parent_href = hrefOf(opts.base, obj.parent_type, obj.parent_uuid!);
   }
   for (const [k, v] of Object.entries(obj)) {
-    if (k === TYPE_FIELD || k in out || !want(k)) continue;
+    if (k in out || !want(k)) continue;
     const ref = rt.refs.get(k);
     if (ref && hrefs && Array.isArray(v)) {
       out[k] = (v as { to: string[]; uuid: string; attr: unknown }[]).map((e) => ({ to: e.to, href: hrefOf(opts.base, ref.target, e.uuid), attr: e.attr, uuid: e.uuid }));

@@ -116,13 +116,21 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       req.resume();
       throw new AuthFailed();
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The WHATWG URL parser only when needed: a plain origin-form target is split by hand (hot path).
+    const raw = req.url ?? '/';
+    let parsed: URL | undefined;
+    const url = (): URL => (parsed ??= new URL(raw, 'http://localhost'));
+    const plain = raw.charCodeAt(0) === 47 /* / */ && !raw.includes('/.') && !raw.includes('\\') && !raw.includes('#');
+    const qmark = raw.indexOf('?');
+    const pathname = plain ? (qmark < 0 ? raw : raw.slice(0, qmark)) : url().pathname;
     const base = `http://${req.headers.host ?? `${host}:${port}`}`;
     const method = req.method ?? 'GET';
-    const parts = url.pathname.split('/').filter((p) => p !== '');
-    const reply = (status: number, body: unknown, revision = service.mirror.revision, extra: Record<string, string> = {}): void => {
+    const parts = pathname.split('/').filter((p) => p !== '');
+    const reply = (status: number, body: unknown, revision = service.mirror.revision, extra?: Record<string, string>): void => {
       const text = body instanceof Serialized ? body.text : stringifyWire(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-revision': String(revision), ...extra });
+      const headers = ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), 'x-revision', String(revision)];
+      if (extra) for (const [k, v] of Object.entries(extra)) headers.push(k, v);
+      res.writeHead(status, headers);
       res.end(text);
     };
     const body = async (): Promise<Record<string, unknown>> => requireObject(await readBodyJson(req), 'request body');
@@ -141,7 +149,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       const action = parts[0];
       switch (`${method} ${action}`) {
         case 'GET watch':
-          return serveFeed(res, url, service.mirror, store, feedOpts);
+          return serveFeed(res, url(), service.mirror, store, feedOpts);
         case 'POST fqname-to-id': {
           const b = await body();
           await service.sync();
@@ -178,12 +186,12 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
           return reply(200, { uuid: r.value }, r.revision);
         }
         case 'GET prop-collection-get': {
-          const uuid = url.searchParams.get('uuid') ?? '';
+          const uuid = url().searchParams.get('uuid') ?? '';
           await service.sync();
           const type = service.mirror.typeOf(uuid);
           if (!type) throw new NoIdError(`Object Not Found: ${uuid}`, 'NO_ID');
-          const fields = csv(url.searchParams.get('fields')) ?? [];
-          return reply(200, propCollection(findType(type)!, service.mirror.get(uuid)!, fields, url.searchParams.get('position') ?? undefined));
+          const fields = csv(url().searchParams.get('fields')) ?? [];
+          return reply(200, propCollection(findType(type)!, service.mirror.get(uuid)!, fields, url().searchParams.get('position') ?? undefined));
         }
         case 'POST prop-collection-update': {
           const b = await body();
@@ -219,7 +227,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       const rt = findTypeByPlural(action);
       if (rt && method === 'GET') {
         await service.sync();
-        const q = url.searchParams;
+        const q = url().searchParams;
         let parentIds = csv(q.get('parent_id'));
         if (q.has('parent_fq_name_str')) {
           const pfq = fqNameFromString(q.get('parent_fq_name_str') ?? '');
@@ -248,7 +256,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
         const r = await service.create(rt.name, inner);
         return reply(200, new Serialized(`{"${rt.name}":${renderCache.detail(r.value, base, false)}}`), r.revision);
       }
-      throw new NoIdError(rt ? `Method ${method} not allowed on ${url.pathname}` : `Resource type '${action}' not found`, rt ? 'METHOD_NOT_ALLOWED' : 'UNKNOWN_TYPE');
+      throw new NoIdError(rt ? `Method ${method} not allowed on ${pathname}` : `Resource type '${action}' not found`, rt ? 'METHOD_NOT_ALLOWED' : 'UNKNOWN_TYPE');
     }
     if (parts.length === 2) {
       const rt = findType(parts[0]);
@@ -257,7 +265,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       if (method === 'GET') {
         await service.sync();
         const obj = service.read(rt.name, uuid);
-        const q = url.searchParams;
+        const q = url().searchParams;
         const etag = `"${String((obj.id_perms as { last_modified?: string } | undefined)?.last_modified ?? '')}"`;
         const inm = req.headers['if-none-match'];
         if (inm && (inm === etag || inm === etag.slice(1, -1))) {
@@ -288,7 +296,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
         return reply(200, {}, r.revision);
       }
     }
-    throw new NoIdError(`No route for ${method} ${url.pathname}`, 'NOT_FOUND');
+    throw new NoIdError(`No route for ${method} ${pathname}`, 'NOT_FOUND');
   }
 
   function listBody(

@@ -25,12 +25,17 @@ export interface Response {
   body: unknown;
 }
 
+const PLAIN_PATH = /^\/(?!\/)[\x21-\x7e]*$/;
+
 const RETRY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 export class Transport {
   readonly base: URL;
   readonly #opts: Required<Omit<TransportOptions, 'adminToken'>> & { adminToken?: string };
   readonly #agent: HttpAgent | HttpsAgent;
+  /** request options shared by every request (host, port, agent): no URL parsing per request */
+  readonly #target: { protocol: string; hostname: string; port: string; agent: HttpAgent | HttpsAgent };
+  readonly #headers: Record<string, string>;
   #closed = false;
 
   constructor(opts: TransportOptions) {
@@ -38,6 +43,8 @@ export class Transport {
     this.#opts = { retries: 6, retryBaseMs: 100, timeoutMs: 30_000, maxSockets: 64, ...opts };
     const agentOpts = { keepAlive: true, maxSockets: this.#opts.maxSockets };
     this.#agent = this.base.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
+    this.#target = { protocol: this.base.protocol, hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.base.port, agent: this.#agent };
+    this.#headers = this.headers();
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -56,16 +63,16 @@ export class Transport {
 
   #once(method: string, path: string, payload: string | undefined): Promise<Response> {
     return new Promise((resolve, reject) => {
-      const url = new URL(path, this.base);
-      const headers = this.headers(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: this.#agent }, (res) => {
+      const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+      const send = this.#target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const onResponse = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
           let body: unknown = text;
-          if (text && /json/.test(String(res.headers['content-type'] ?? ''))) {
+          if (text && String(res.headers['content-type'] ?? '').includes('json')) {
             try {
               body = parseWire(text);
             } catch {
@@ -74,7 +81,13 @@ export class Transport {
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
-      });
+      };
+      // An absolute, already encoded path (`/virtual-networks?…`, as every API call) goes to the base
+      // URL's host as is, without parsing a URL per request; anything else is resolved as a URL.
+      const req =
+        PLAIN_PATH.test(path)
+          ? send({ ...this.#target, method, headers, path }, onResponse)
+          : send(new URL(path, this.base), { method, headers, agent: this.#agent }, onResponse);
       req.setTimeout(this.#opts.timeoutMs, () => req.destroy(new TimeOutError(`${method} ${path} timed out after ${this.#opts.timeoutMs} ms`)));
       req.on('error', reject);
       req.end(payload);

@@ -96,17 +96,30 @@ function info(entry: IpamSubnetType, scope: string, flat: boolean, ipamUuid: str
 
 export type AllocationMode = 'user-defined-subnet-preferred' | 'user-defined-subnet-only' | 'flat-subnet-preferred' | 'flat-subnet-only';
 
+interface SubnetLists {
+  /** the IPAM objects the lists were computed from, in reference order */
+  readonly ipams: readonly (StoredObject | undefined)[];
+  readonly user: readonly SubnetInfo[];
+  readonly flat: readonly SubnetInfo[];
+}
+
 /**
- * The subnets a VN allocates from, in preference order (address_allocation_mode): its IPAM
- * references in order, flat-subnet IPAMs contributing the IPAM's subnets, user-defined ones the
- * subnets on the reference attribute.
+ * Parsed subnets per VN object. Stored objects are immutable (a change makes a new object), so a
+ * VN's lists stay valid while the VN and its IPAM objects are the same objects: every instance-ip
+ * create on a network reuses them instead of re-parsing its subnets.
  */
-export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObject | undefined, opts: { anyMode?: boolean } = {}): SubnetInfo[] {
+const listsCache = new WeakMap<StoredObject, SubnetLists>();
+
+function subnetLists(vn: StoredObject, getIpam: (uuid: string) => StoredObject | undefined): SubnetLists {
+  const refs = (vn.network_ipam_refs as { uuid: string; attr?: VnSubnetsType | null }[] | undefined) ?? [];
+  const ipams = refs.map((r) => getIpam(r.uuid));
+  const hit = listsCache.get(vn);
+  if (hit && hit.ipams.length === ipams.length && hit.ipams.every((o, i) => o === ipams[i])) return hit;
   const user: SubnetInfo[] = [];
   const flat: SubnetInfo[] = [];
-  for (const ref of (vn.network_ipam_refs as { uuid: string; attr?: VnSubnetsType | null }[] | undefined) ?? []) {
-    const ipam = getIpam(ref.uuid);
-    if (!ipam) continue;
+  refs.forEach((ref, k) => {
+    const ipam = ipams[k];
+    if (!ipam) return;
     const attrSubnets = ref.attr?.ipam_subnets ?? [];
     if (ipam.ipam_subnet_method === 'flat-subnet') {
       const marker = attrSubnets.find((s) => !s.subnet) ?? attrSubnets[0];
@@ -121,15 +134,27 @@ export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObj
         if (i) user.push(i);
       }
     }
-  }
+  });
+  const lists = { ipams, user, flat };
+  listsCache.set(vn, lists);
+  return lists;
+}
+
+/**
+ * The subnets a VN allocates from, in preference order (address_allocation_mode): its IPAM
+ * references in order, flat-subnet IPAMs contributing the IPAM's subnets, user-defined ones the
+ * subnets on the reference attribute.
+ */
+export function vnSubnets(vn: StoredObject, getIpam: (uuid: string) => StoredObject | undefined, opts: { anyMode?: boolean } = {}): SubnetInfo[] {
+  const { user, flat } = subnetLists(vn, getIpam);
   // An explicit subnet (instance-ip subnet_uuid) may come from any subnet: the seed's cluster-network
   // is user-defined-subnet-only, yet its pods get addresses from the flat pod-ipam by subnet_uuid.
   if (opts.anyMode) return [...user, ...flat];
   switch (vn.address_allocation_mode as AllocationMode | null | undefined) {
     case 'flat-subnet-only':
-      return flat;
+      return [...flat];
     case 'user-defined-subnet-only':
-      return user;
+      return [...user];
     case 'flat-subnet-preferred':
       return [...flat, ...user];
     default:

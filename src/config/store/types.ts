@@ -72,6 +72,11 @@ export interface WatchCallbacks {
   onError(err: Error): void;
 }
 
+export interface WatchOptions {
+  /** deliver prevValue with deletes (default true) */
+  readonly prevValues?: boolean;
+}
+
 export interface KvStore {
   readonly kind: 'sqlite' | 'etcd';
   /** e.g. "sqlite:/path/config.db" or "etcd:127.0.0.1:2379" */
@@ -83,8 +88,12 @@ export interface KvStore {
   currentRevision(): Promise<number>;
   /** The last compaction's revision C (0 if never): batches with revision >= C can still be watched. */
   compactedRevision(): Promise<number>;
-  /** Delivers every batch with revision > fromRevision under `prefix`, in order, then follows live changes. */
-  watch(prefix: string, fromRevision: number, cb: WatchCallbacks): WatchHandle;
+  /**
+   * Delivers every batch with revision > fromRevision under `prefix`, in order, then follows live
+   * changes. `prevValues: false` lets an engine leave out the previous value of changes (a caller
+   * that keeps its own copy of every key, like the mirror, saves the engine that work).
+   */
+  watch(prefix: string, fromRevision: number, cb: WatchCallbacks, opts?: WatchOptions): WatchHandle;
   /** Drops the history before `revision`; watch(from) then needs from >= revision - 1. */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

@@ -9,8 +9,17 @@ import { NAMED_TYPES, type ResourceType } from './registry.js';
 const IDENTITY = new Set(['uuid', 'fq_name', 'name', 'href', 'parent_type', 'parent_uuid', 'parent_href']);
 const REF_KEYS = new Set(['to', 'uuid', 'href', 'attr']);
 
+/** Back-reference and children fields per type (computed once). */
+const derivedFields = new WeakMap<ResourceType, ReadonlySet<string>>();
+
+function derivedOf(rt: ResourceType): ReadonlySet<string> {
+  let d = derivedFields.get(rt);
+  if (!d) derivedFields.set(rt, (d = new Set([...rt.backRefs.map((b) => b.field), ...rt.children.map((c) => c.field)])));
+  return d;
+}
+
 export function validateBody(rt: ResourceType, body: Record<string, unknown>): void {
-  const derived = new Set([...rt.backRefs.map((b) => b.field), ...rt.children.map((c) => c.field)]);
+  const derived = derivedOf(rt);
   for (const [key, value] of Object.entries(body)) {
     if (IDENTITY.has(key) || derived.has(key)) continue;
     const prop = rt.props[key];

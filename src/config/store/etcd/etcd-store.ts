@@ -25,6 +25,7 @@ import {
   type TxnResult,
   type WatchCallbacks,
   type WatchHandle,
+  type WatchOptions,
 } from '../types.js';
 
 interface Pending {
@@ -36,6 +37,8 @@ interface Pending {
 /** Per group: nested transactions (etcd allows 128 operations per level) and request bytes. */
 const GROUP_MAX_TXNS = 100;
 const GROUP_MAX_BYTES = 1_000_000;
+/** Group calls in flight at once. */
+const MAX_IN_FLIGHT = 1;
 
 export interface EtcdStoreOptions {
   /** host:port list, e.g. ['127.0.0.1:2379'] (http:// is added when missing) */
@@ -68,6 +71,7 @@ export class EtcdStore implements KvStore {
   readonly #streams = new Set<{ end(): void }>();
   #queue: Pending[] = [];
   #scheduled = false;
+  #inFlight = 0;
 
   constructor(opts: EtcdStoreOptions) {
     const ns = opts.namespace ?? '/tungsten/';
@@ -157,28 +161,40 @@ export class EtcdStore implements KvStore {
     });
   }
 
+  /**
+   * Sends the next group when no group call is in flight. While one travels (an etcd commit waits
+   * for its WAL fsync), new transactions gather into the next group: under load groups grow and the
+   * per-call gRPC cost is shared by more transactions; an idle store sends at once.
+   */
   #flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
-    this.#queue = [];
-    let group: Pending[] = [];
-    let keys = new Set<string>();
+    while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
+      const group = this.#takeGroup();
+      this.#inFlight++;
+      void this.#send(group).finally(() => {
+        this.#inFlight--;
+        if (this.#queue.length > 0 && !this.#scheduled) {
+          this.#scheduled = true;
+          setImmediate(() => this.#flush());
+        }
+      });
+    }
+  }
+
+  /** The longest head of the queue that fits one group and writes no key twice. */
+  #takeGroup(): Pending[] {
+    const keys = new Set<string>();
     let bytes = 0;
-    const send = (): void => {
-      if (group.length > 0) void this.#send(group);
-      group = [];
-      keys = new Set();
-      bytes = 0;
-    };
-    for (const p of queue) {
+    let n = 0;
+    for (const p of this.#queue) {
       const touched = [...p.req.puts.keys(), ...p.req.deletes];
-      const size = touched.reduce((n, k) => n + k.length + (p.req.puts.get(k)?.length ?? 0), 0);
-      if (group.length >= GROUP_MAX_TXNS || bytes + size > GROUP_MAX_BYTES || touched.some((k) => keys.has(k))) send();
-      group.push(p);
+      const size = touched.reduce((sum, k) => sum + k.length + (p.req.puts.get(k)?.length ?? 0), 0);
+      if (n > 0 && (n >= GROUP_MAX_TXNS || bytes + size > GROUP_MAX_BYTES || touched.some((k) => keys.has(k)))) break;
       for (const k of touched) keys.add(k);
       bytes += size;
+      n++;
     }
-    send();
+    return this.#queue.splice(0, n);
   }
 
   async #single(p: Pending): Promise<void> {
@@ -249,7 +265,8 @@ export class EtcdStore implements KvStore {
     return lo;
   }
 
-  watch(prefix: string, fromRevision: number, cb: WatchCallbacks): WatchHandle {
+  watch(prefix: string, fromRevision: number, cb: WatchCallbacks, opts: WatchOptions = {}): WatchHandle {
+    const prevKv = opts.prevValues ?? true;
     let closed = false;
     let stream: RPC.IDuplexStream<RPC.IWatchRequest, IWatchResponse> | undefined;
     const fail = (err: Error): void => {
@@ -311,7 +328,7 @@ export class EtcdStore implements KvStore {
       // A cancelled call reports CANCELLED; closing is not a failure.
       stream.on('end', () => fail(new StoreUnavailableError('etcd watch stream ended')));
       stream.write({
-        create_request: { key: this.#k(prefix), range_end: this.#end(prefix), start_revision: fromRevision + 1, prev_kv: true },
+        create_request: { key: this.#k(prefix), range_end: this.#end(prefix), start_revision: fromRevision + 1, prev_kv: prevKv },
       });
     })();
     return {
