@@ -18,13 +18,13 @@ import { VncCache } from '../vnc/cache.js';
 import { VncClient } from '../vnc/client.js';
 import { NoIdError, RefsExistError } from '../vnc/errors.js';
 import { LinuxRenderer } from '../datapath/linux/renderer.js';
-import type { LocalInterface, NodeState, Vrf } from '../datapath/model.js';
+import type { AddressGroup, LocalInterface, NodeState, Vrf } from '../datapath/model.js';
 import type { PodAddResult, PodCheckResult } from '../datapath/linux/pod.js';
 import { tcpConnect } from '../bgp/fsm/tcp.js';
 import { AgentBgp, type ControlEndpoint } from './bgp.js';
 import { AGENT_TYPES, nodeConfig, VROUTER_PARENT, type NodeConfig } from './config-view.js';
 import { AgentUnderlayError } from './errors.js';
-import { computeState, TABLE_RANGE, VXLAN_MTU_OVERHEAD, type AgentState, type VpnPath } from './model.js';
+import { computeState, TABLE_RANGE, VXLAN_MTU_OVERHEAD, type AgentState, type ModelInput, type VpnPath } from './model.js';
 import { DEFAULT_CNI_SOCKET, checkIp, checkNodeName, checkSeconds, checkSocketPath, type Endpoint } from './options.js';
 import { PortStore, type PortEntry } from './ports.js';
 import { startPortApi } from './port-api.js';
@@ -35,7 +35,8 @@ import { DEFAULT_PACER, renderDelay, type PacerOptions } from './render-pacer.js
 /** What the agent needs of a datapath (LinuxRenderer). */
 export interface Datapath {
   render(state: NodeState): Promise<unknown>;
-  addPod(f: LocalInterface, vrf: Vrf): Promise<PodAddResult>;
+  /** plumbs a pod with its policies (f.policy, vrf.policy; `addressGroups` holds every group they name) */
+  addPod(f: LocalInterface, vrf: Vrf, opts?: { addressGroups?: readonly AddressGroup[] }): Promise<PodAddResult>;
   delPod(ref: { tap: string; ip?: string }): Promise<string[]>;
   checkPod(f: LocalInterface, vrf: Vrf): Promise<PodCheckResult>;
 }
@@ -348,15 +349,37 @@ export class Agent {
     return this.#state;
   }
 
+  #modelInput(config: NodeConfig, ports: readonly PortEntry[]): ModelInput {
+    return {
+      node: { name: this.node, ip: this.ip, underlay: { device: this.#underlay, ...(this.#underlayMtu ? { mtu: this.#underlayMtu } : {}) } },
+      config,
+      ports,
+      remote: this.#bgp?.remote() ?? [],
+    };
+  }
+
+  /**
+   * What a pod ADD installs for a port about to be plumbed, from the model computed with the port in it:
+   * its interface (with its security policy), its VRF (with the network policy) and the address groups
+   * those name or it belongs to. Undefined when the model would not plumb the port (see `vr intf`).
+   */
+  previewPort(port: PortEntry): { iface: LocalInterface; vrf: Vrf; addressGroups: AddressGroup[] } | undefined {
+    if (!this.#config) return undefined;
+    const ports = [...this.ports.all().filter((p) => p.vmiUuid !== port.vmiUuid), port];
+    const st = computeState(this.#modelInput(this.#config, ports)).datapath;
+    const iface = st.interfaces.find((f) => f.tap === port.tap);
+    const vrf = iface && st.vrfs.find((v) => v.name === iface.vrf);
+    if (!iface || !vrf) return undefined;
+    const named = new Set<string>();
+    for (const d of iface.policy ? [iface.policy.ingress, iface.policy.egress] : []) for (const r of d.rules) if (r.remoteGroup !== undefined) named.add(r.remoteGroup);
+    for (const r of vrf.policy?.rules ?? []) for (const e of [r.src, r.dst]) if (e?.group !== undefined) named.add(e.group);
+    return { iface, vrf, addressGroups: st.addressGroups.filter((g) => named.has(g.id) || g.addresses.includes(iface.ip)) };
+  }
+
   #recompute(): void {
     this.#stateStale = false;
     this.#config = nodeConfig(this.#cache, this.node);
-    const state = computeState({
-      node: { name: this.node, ip: this.ip, underlay: { device: this.#underlay, ...(this.#underlayMtu ? { mtu: this.#underlayMtu } : {}) } },
-      config: this.#config,
-      ports: this.ports.all(),
-      remote: this.#bgp?.remote() ?? [],
-    });
+    const state = computeState(this.#modelInput(this.#config, this.ports.all()));
     this.#state = state;
     if (this.#bgp) {
       if (this.#bgp.asn !== this.#config.asn) this.#log.error({ asn: this.#config.asn, running: this.#bgp.asn }, 'the global ASN changed; restart the agent to use it');

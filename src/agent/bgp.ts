@@ -12,7 +12,7 @@ import { Speaker } from '../bgp/speaker.js';
 import { LOCAL_SOURCE } from '../bgp/rib/sources.js';
 import type { PeerStatus } from '../bgp/peer.js';
 import type { Connector } from '../bgp/fsm/transport.js';
-import { sgIdsOf } from './communities.js';
+import { originVnIndex, sgIdsOf } from './communities.js';
 import type { VpnAdvert, VpnPath } from './model.js';
 
 export interface ControlEndpoint {
@@ -176,6 +176,7 @@ export class AgentBgp {
         targets: ext.filter((c) => c.startsWith('target:')),
         localPref: p.attrs.localPref ?? 100,
         sgIds: sgIdsOf(ext),
+        ...(originVnIndex(ext) >= 0 ? { originVn: originVnIndex(ext) } : {}),
         stale: p.stale,
         peer: this.speaker.sources.get(p.source)?.address ?? String(p.source),
       });

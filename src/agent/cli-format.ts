@@ -80,7 +80,7 @@ export function formatPeers(list: readonly PeerRow[], o: FormatOptions = {}): st
   );
 }
 
-const STEP_LABEL: Record<TraceStep['step'], string> = { service: 'service', route: 'route', 'egress-policy': 'egress', 'ingress-policy': 'ingress' };
+const STEP_LABEL: Record<TraceStep['step'], string> = { service: 'service', route: 'route', 'network-policy': 'network', 'egress-policy': 'egress', 'ingress-policy': 'ingress' };
 
 /** One traced connection: the source node's branches, each completed by the destination node's answer when known. */
 export interface TraceReport {

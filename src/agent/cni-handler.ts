@@ -1,12 +1,13 @@
 // CNI ADD / DEL / CHECK / VERSION done by the agent for tf-cni (docs/cni.md). ADD waits for the pod's
 // interface in the config (as the original CNI polls /vm-cfg, bounded by poll-timeout × poll-retries and
-// --vmi-timeout), plumbs the veth into CNI_NETNS as CNI_IFNAME through the datapath, registers the port
-// (persisted) and answers the result in the netconf's version; routes, policy and advertisements follow
-// with the next recompute. DEL removes the ports of the container (an unknown container is fine: DEL is
+// --vmi-timeout), plumbs the veth into CNI_NETNS as CNI_IFNAME through the datapath together with its
+// security groups and its network's policy (so a new pod is never reachable unfiltered), registers the
+// port (persisted) and answers the result in the netconf's version; routes and advertisements follow with
+// the next recompute. DEL removes the ports of the container (an unknown container is fine: DEL is
 // idempotent); CHECK compares the interface with what ADD made.
 import { DatapathModelError, DatapathPreconditionError } from '../datapath/errors.js';
 import { TfError, errorMessage } from '../common/errors.js';
-import type { LocalInterface, Vrf } from '../datapath/model.js';
+import type { InterfacePolicy, LocalInterface, Vrf } from '../datapath/model.js';
 import { CniError } from '../cni/errors.js';
 import { parseCniEnv, podOf, type CniEnv } from '../cni/env.js';
 import { interfaceWaitSeconds, parseNetConf, supportsCheck, type NetConf } from '../cni/netconf.js';
@@ -74,6 +75,9 @@ function localInterface(r: Resolved, env: CniEnv, mtu: number): LocalInterface {
   return { tap: tapName(r.f.uuid), netns: env.netns, ifname: env.ifname, mac: r.f.mac!, ip: r.f.ip!, plen: r.f.plen!, gateway: r.f.gateway!, mtu, vrf: r.net.vrf!.name, uuid: r.f.uuid };
 }
 
+/** For an interface the model would not plumb (it is removed by the next render): nothing passes meanwhile. */
+const DENY_ALL: InterfacePolicy = { ingress: { default: 'deny', rules: [] }, egress: { default: 'deny', rules: [] } };
+
 function datapathError(err: unknown, what: string): CniError {
   if (err instanceof CniError) return err;
   if (err instanceof DatapathPreconditionError && err.code === 'DATAPATH_NETNS_MISSING') {
@@ -97,17 +101,19 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
     throw new CniError('CNI_INTERFACE_TIMEOUT', `the interface of pod ${pod.namespace}/${pod.name} did not appear in the config within ${Math.round(waitMs / 1000)} s`, why.reason);
   }
   const mtu = Math.min(conf.contrail.mtu, agent.podMtu);
-  const iface = localInterface(r, env, mtu);
+  const port: PortEntry = {
+    vmiUuid: r.f.uuid, vmUuid: r.vm.uuid, vnUuid: r.net.uuid, vmName: name, containerId: env.containerId, tap: tapName(r.f.uuid),
+    ifname: env.ifname, netns: env.netns, mtu, time: new Date().toISOString(),
+  };
+  // The interface as the model will have it once the port is registered: with its policies.
+  const preview = agent.previewPort(port);
+  const iface = preview?.iface ?? { ...localInterface(r, env, mtu), policy: DENY_ALL };
   try {
-    await agent.datapath.addPod(iface, vrfOf(r.net));
+    await agent.datapath.addPod(iface, preview?.vrf ?? vrfOf(r.net), { addressGroups: preview?.addressGroups ?? [] });
   } catch (err) {
     throw datapathError(err, `plumbing ${iface.tap} into ${env.netns}`);
   }
   const t2 = performance.now();
-  const port: PortEntry = {
-    vmiUuid: r.f.uuid, vmUuid: r.vm.uuid, vnUuid: r.net.uuid, vmName: name, containerId: env.containerId, tap: iface.tap,
-    ifname: env.ifname, netns: env.netns, mtu, time: new Date().toISOString(),
-  };
   agent.putPort(port);
   agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId, waitMs: Math.round(t1 - t0), plumbMs: Math.round(t2 - t1) }, 'CNI ADD');
   return buildResult(conf.cniVersion, { ifname: env.ifname, mac: iface.mac, sandbox: env.netns, ip: iface.ip, plen: iface.plen, gateway: iface.gateway, ...(r.f.dns ? { dns: r.f.dns } : {}) });

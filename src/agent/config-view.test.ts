@@ -145,3 +145,27 @@ test('ACL rule conversion refuses what it cannot enforce', () => {
   assert.equal(aclRuleToSgRule({ match_condition: { protocol: '6', src_address: { virtual_network: 'a:b:c' } } }, 'ingress'), 'virtual-network addresses are not supported in security groups');
   assert.deepEqual(aclRuleToSgRule({ match_condition: { protocol: '17', src_address: { subnet: { ip_prefix: '10.1.2.3', ip_prefix_len: 16 } }, dst_port: { start_port: 53, end_port: 53 } } }, 'ingress'), { protocol: 17, remote: { kind: 'cidr', cidr: '10.1.0.0/16' }, ports: { from: 53, to: 53 } });
 });
+
+test("a network with a policy carries the transformer's ACL as rules the agent enforces (network ids, ports, direction)", async () => {
+  const c = api.client;
+  const user = await c.read('virtual-network', ids.user);
+  const other = await c.create('virtual-network', { fq_name: [...project, 'other'], parent_type: 'project', network_ipam_refs: [{ to: ['default-domain', 'default-project', 'default-network-ipam'], attr: { ipam_subnets: [{ subnet: { ip_prefix: '10.6.0.0', ip_prefix_len: 24 } }] } }] });
+  const np = await c.create('network-policy', {
+    fq_name: [...project, 'web-only'], parent_type: 'project', network_policy_entries: { policy_rule: [
+      { rule_uuid: 'r-web', direction: '<>', protocol: 'tcp', ethertype: 'IPv4', action_list: { simple_action: 'pass' }, src_addresses: [{ virtual_network: user.fq_name.join(':') }], dst_addresses: [{ virtual_network: other.fq_name.join(':') }], src_ports: [{ start_port: -1, end_port: -1 }], dst_ports: [{ start_port: 80, end_port: 80 }] },
+    ] },
+  });
+  for (const vn of [user, other]) await c.update('virtual-network', vn.uuid, { network_policy_refs: [{ to: np.fq_name, attr: { sequence: { major: 0, minor: 0 } } }] });
+  const acl = await eventually(() => nodeConfig(cache, 'n1').networks.get(ids.user)?.acl, 'the ACL of the user network');
+  const otherIndex = (cache.get(other.uuid) as unknown as { virtual_network_network_id: number }).virtual_network_network_id;
+  const userIndex = nodeConfig(cache, 'n1').networks.get(ids.user)!.index;
+  const u = { kind: 'network', fqName: user.fq_name.join(':'), index: userIndex };
+  const o = { kind: 'network', fqName: other.fq_name.join(':'), index: otherIndex };
+  assert.deepEqual(acl, [
+    { id: 'r-web', action: 'pass', protocol: 6, src: u, dst: o, dstPorts: { from: 80, to: 80 }, bidirectional: true },
+    { id: '00000000-0000-0000-0000-100000000001', action: 'pass', protocol: 'any', src: u, dst: u, bidirectional: true },
+    { id: 'r-web', action: 'deny', protocol: 'any', src: u, dst: o, bidirectional: true },
+    { id: '00000000-0000-0000-0000-100000000001', action: 'pass', protocol: 'any', src: { kind: 'any' }, dst: { kind: 'any' }, bidirectional: true },
+  ]);
+  assert.equal(nodeConfig(cache, 'n1').networks.get(ids.flat)!.acl, undefined, 'a network without policy has no ACL');
+});

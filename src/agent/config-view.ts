@@ -4,8 +4,10 @@
 // interfaces (import/export targets as the transformer wrote them, docs/transformer.md), the security
 // groups' ACLs (the transformer's ingress/egress lists), and every floating IP with its members and
 // port mappings (service VIPs and public floating IPs: ClusterIP DNAT happens at the source node, so
-// every node needs every VIP's members). Incomplete objects are reported as problems, never guessed.
+// every node needs every VIP's members), and each of those networks' access-control-list (vn-acl.ts).
+// Incomplete objects are reported as problems, never guessed.
 import { cidrContains, isIpv4, parseCidr, parseIpv4 } from '../common/ip.js';
+import { vnAclConfig, type VnAclRule } from './vn-acl.js';
 import type { VncObject, VncRef } from '../vnc/object.js';
 import type {
   AccessControlList, AclRuleType, FloatingIp, GlobalSystemConfig, InstanceIp, IpamSubnetType, NetworkIpam, RoutingInstance, SecurityGroup,
@@ -48,6 +50,8 @@ export interface NetworkConfig {
   vni: number;
   vrf: VrfConfig | undefined;
   fabricSnat: boolean;
+  /** the network's access-control-list (vn-acl.ts); undefined when it has no policy */
+  acl?: VnAclRule[];
 }
 
 export interface VmConfig {
@@ -152,10 +156,11 @@ export function instanceTargets(ri: RoutingInstance): { importTargets: string[];
   return { importTargets: [...imp].sort(), exportTargets: [...exp].sort() };
 }
 
-function networkConfig(c: ConfigReader, vn: VirtualNetwork): NetworkConfig | undefined {
+function networkConfig(c: ConfigReader, vn: VirtualNetwork, problems: string[]): NetworkConfig | undefined {
   const index = vn.virtual_network_network_id;
   if (typeof index !== 'number' || index < 1) return undefined;
   const riFq = [...vn.fq_name, vn.fq_name[vn.fq_name.length - 1]];
+  const acl = vnAclConfig(c, vn, problems);
   const ri = (c.getByFqName('routing-instance', riFq) ??
     c.children(vn.uuid, 'routing-instance').find((r) => (r as RoutingInstance).routing_instance_is_default)) as RoutingInstance | undefined;
   return {
@@ -165,6 +170,7 @@ function networkConfig(c: ConfigReader, vn: VirtualNetwork): NetworkConfig | und
     vni: vn.virtual_network_properties?.vxlan_network_identifier ?? index,
     vrf: ri ? { name: fq(ri), ...instanceTargets(ri) } : undefined,
     fabricSnat: vn.fabric_snat === true,
+    ...(acl ? { acl } : {}),
   };
 }
 
@@ -387,7 +393,7 @@ export function nodeConfig(c: ConfigReader, node: string): NodeConfig {
   const network = (uuid: string | undefined): void => {
     if (!uuid || out.networks.has(uuid)) return;
     const vn = c.get(uuid) as VirtualNetwork | undefined;
-    const n = vn ? networkConfig(c, vn) : undefined;
+    const n = vn ? networkConfig(c, vn, problems) : undefined;
     if (n) out.networks.set(uuid, n);
     else if (vn) problems.push(`virtual network ${fq(vn)} has no network id yet`);
   };

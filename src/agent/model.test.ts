@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateNodeState } from '../datapath/validate.js';
-import { computeState, TABLE_RANGE, type ModelInput, type VpnPath } from './model.js';
+import { computeState, TABLE_RANGE, vrfPolicy, type ModelInput, type VpnPath } from './model.js';
+import type { VnAclRule } from './vn-acl.js';
 import { sgCommunity } from './communities.js';
 import { originVnCommunity } from '../control/origin-vn.js';
 import type { FloatingIpConfig, InterfaceConfig, NetworkConfig, NodeConfig, SecurityGroupConfig } from './config-view.js';
@@ -170,4 +171,52 @@ test('the same input computes the same state (no hidden state)', () => {
   const a = computeState(input(config(), ports));
   const b = computeState(input(config(), [...ports].reverse().reverse()));
   assert.deepEqual(a, b);
+});
+
+const netA = { kind: 'network' as const, fqName: 'default-domain:p:red', index: 5 };
+const netB = { kind: 'network' as const, fqName: 'default-domain:p:blue', index: 6 };
+/** The transformer's ACL of red for a policy passing tcp/80 between red and blue (docs/transformer.md, rule 3). */
+const redAcl: VnAclRule[] = [
+  { id: 'p80', action: 'pass', protocol: 6, src: netA, dst: netB, dstPorts: { from: 80, to: 80 }, bidirectional: true },
+  { id: 'self', action: 'pass', protocol: 'any', src: netA, dst: netA, bidirectional: true },
+  { id: 'p80', action: 'deny', protocol: 'any', src: netA, dst: netB, bidirectional: true },
+  { id: 'all', action: 'pass', protocol: 'any', src: { kind: 'any' }, dst: { kind: 'any' }, bidirectional: true },
+];
+
+test("a network's ACL becomes its VRF's policy: mirrors of bidirectional rules, the final pass any → any as the default", () => {
+  const used: number[] = [];
+  const pol = vrfPolicy(redAcl, (i) => used.push(i))!;
+  assert.deepEqual(pol, {
+    default: 'pass',
+    rules: [
+      { id: 'p80', action: 'pass', protocol: 'tcp', src: { group: 'vn5' }, dst: { group: 'vn6' }, dstPorts: { from: 80, to: 80 } },
+      { id: 'p80', action: 'pass', protocol: 'tcp', src: { group: 'vn6' }, dst: { group: 'vn5' }, srcPorts: { from: 80, to: 80 } },
+      { id: 'self', action: 'pass', protocol: 'any', src: { group: 'vn5' }, dst: { group: 'vn5' } },
+      { id: 'p80', action: 'deny', protocol: 'any', src: { group: 'vn5' }, dst: { group: 'vn6' } },
+      { id: 'p80', action: 'deny', protocol: 'any', src: { group: 'vn6' }, dst: { group: 'vn5' } },
+    ],
+  });
+  assert.deepEqual([...new Set(used)].sort(), [5, 6]);
+  assert.equal(vrfPolicy([redAcl[3]], () => undefined), undefined, 'pass any → any alone filters nothing');
+  assert.equal(vrfPolicy([redAcl[1], redAcl[3]], () => undefined), undefined, 'passes before the default pass change nothing');
+  const strict = vrfPolicy([{ action: 'pass', protocol: 17, src: { kind: 'cidrs', cidrs: ['10.9.0.0/16', '0.0.0.0/0'] }, dst: { kind: 'any' }, bidirectional: false }], () => undefined)!;
+  assert.deepEqual(strict, { default: 'deny', rules: [{ action: 'pass', protocol: 'udp', src: { cidr: '10.9.0.0/16' } }, { action: 'pass', protocol: 'udp' }] }, 'without a final pass, what no rule passes is dropped');
+});
+
+test("VRF policies in the state: a network's group holds its local interfaces and the routes of that origin VN", () => {
+  const cfg = config();
+  cfg.networks.set(U(201), { ...redNet, acl: redAcl });
+  const paths = [
+    remote('10.2.0.21/32', '192.168.0.2', 6, ['target:64512:8000002'], { originVn: 6 }),
+    remote('10.1.0.21/32', '192.168.0.2', 5, ['target:64512:8000001'], { originVn: 5 }),
+    remote('10.9.0.0/24', '192.168.0.2', 5, ['target:64512:8000001'], { originVn: 5 }),
+  ];
+  const s = computeState(input(cfg, ports, paths));
+  const red = s.datapath.vrfs.find((v) => v.name === RED)!;
+  assert.equal(red.policy?.rules.length, 5);
+  assert.equal(s.datapath.vrfs.find((v) => v.name === BLUE)!.policy, undefined, 'blue has no ACL here');
+  const groups = new Map(s.datapath.addressGroups.map((g) => [g.id, g.addresses]));
+  assert.deepEqual(groups.get('vn5'), ['10.1.0.11', '10.1.0.12', '10.1.0.21'], 'local red pods and red /32 routes');
+  assert.deepEqual(groups.get('vn6'), ['10.2.0.13', '10.2.0.21'], 'the local blue pod and a blue route');
+  validateNodeState(s.datapath, { ownership: { tapPrefix: 'tap', tableRange: TABLE_RANGE } });
 });

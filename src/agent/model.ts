@@ -1,7 +1,7 @@
 // The agent's state model (ARCHITECTURE.md decision 7): from the node's config view, the ports plugged
 // into the node and the VPN routes learned over BGP, compute — as plain data, no I/O —
 //  - the datapath's NodeState (docs/datapath.md): interfaces with their VRF and stateful security
-//    policy, one VRF per network with local interfaces, routes (local leaks between VRFs of this node
+//    policy, one VRF per network with local interfaces and its network policy (the VN ACL), routes (local leaks between VRFs of this node
 //    and remote routes imported by route target, several nodes = ECMP), address groups for rules that
 //    name a security group, ClusterIP DNAT for every service VIP, floating-IP DNAT for the public
 //    addresses of local members, fabric SNAT;
@@ -9,10 +9,14 @@
 //    member (RD <node ip>:<vn index>, label = VXLAN id, the VRF's export targets, the encapsulation,
 //    origin-VN and security-group communities, local-pref 200), and RTC routes for the import targets;
 //  - the introspect views (`tfctl vr intf|vrf|route`) and the problems that kept something out.
-import { isRemoteNextHop, type AddressGroup, type FloatingIpNat, type InterfacePolicy, type LocalInterface, type NatPort, type NextHop, type NodeState, type Route, type SecurityRule, type ServiceNat, type SnatRule, type Vrf } from '../datapath/model.js';
+import {
+  isRemoteNextHop, type AddressGroup, type FloatingIpNat, type InterfacePolicy, type LocalInterface, type NatPort, type NextHop, type NodeState, type PolicyEndpoint,
+  type Route, type SecurityRule, type ServiceNat, type SnatRule, type Vrf, type VrfPolicy, type VrfPolicyRule,
+} from '../datapath/model.js';
 import { sgCommunity, originVnCommunity } from './communities.js';
 import type { FloatingIpConfig, InterfaceConfig, NetworkConfig, NodeConfig, SgRule } from './config-view.js';
 import type { PortEntry } from './ports.js';
+import type { AclEndpoint, VnAclRule } from './vn-acl.js';
 
 /** Routing tables of VRFs: TABLE_BASE + VXLAN id (the datapath must own this range). */
 export const TABLE_BASE = 1000;
@@ -30,6 +34,8 @@ export interface VpnPath {
   targets: string[];
   localPref: number;
   sgIds: number[];
+  /** the virtual network the route's address belongs to (origin-VN community), when it says */
+  originVn?: number;
   stale: boolean;
   /** the control node it came from */
   peer: string;
@@ -147,6 +153,54 @@ function dedupeRules(rules: SecurityRule[]): SecurityRule[] {
 
 const intersects = (a: readonly string[], b: ReadonlySet<string>): boolean => a.some((x) => b.has(x));
 
+/** The address group holding a network's members (its local interfaces and routes of that origin VN). */
+export const vnGroupId = (index: number): string => `vn${index}`;
+
+function aclEndpoints(e: AclEndpoint): (PolicyEndpoint | undefined)[] {
+  if (e.kind === 'any') return [undefined];
+  if (e.kind === 'network') return [{ group: vnGroupId(e.index) }];
+  return e.cidrs.map((c) => (c === '0.0.0.0/0' ? undefined : { cidr: c }));
+}
+
+const isCatchAllPass = (r: VrfPolicyRule): boolean =>
+  r.action === 'pass' && r.protocol === 'any' && !r.src && !r.dst && !r.srcPorts && !r.dstPorts;
+
+/**
+ * A network's ACL as the VRF policy of the datapath: rules in order, a bidirectional rule followed by its
+ * mirror, duplicates dropped; the trailing pass any → any the transformer writes becomes the default
+ * (without it, what no rule passes is dropped, as in the original). Undefined when nothing is filtered.
+ */
+export function vrfPolicy(acl: readonly VnAclRule[], useGroup: (index: number) => void): VrfPolicy | undefined {
+  const rules: VrfPolicyRule[] = [];
+  const seen = new Set<string>();
+  const push = (r: VrfPolicyRule): void => {
+    const k = JSON.stringify([r.action, r.protocol, r.src, r.dst, r.srcPorts, r.dstPorts]);
+    if (seen.has(k)) return;
+    seen.add(k);
+    rules.push(r);
+  };
+  for (const a of acl) {
+    for (const e of [a.src, a.dst]) if (e.kind === 'network') useGroup(e.index);
+    const protocol: VrfPolicyRule['protocol'] = a.protocol === 'any' ? 'any' : (PROTO_NAMES[a.protocol] ?? a.protocol);
+    for (const src of aclEndpoints(a.src)) {
+      for (const dst of aclEndpoints(a.dst)) {
+        const base = { ...(a.id ? { id: a.id } : {}), action: a.action, protocol };
+        push({ ...base, ...(src ? { src } : {}), ...(dst ? { dst } : {}), ...(a.srcPorts ? { srcPorts: a.srcPorts } : {}), ...(a.dstPorts ? { dstPorts: a.dstPorts } : {}) });
+        if (a.bidirectional) push({ ...base, ...(dst ? { src: dst } : {}), ...(src ? { dst: src } : {}), ...(a.dstPorts ? { srcPorts: a.dstPorts } : {}), ...(a.srcPorts ? { dstPorts: a.srcPorts } : {}) });
+      }
+    }
+  }
+  let def: VrfPolicy['default'] = 'deny';
+  const last = rules.findIndex(isCatchAllPass);
+  if (last >= 0) {
+    rules.length = last;
+    def = 'pass';
+  }
+  while (def === 'pass' && rules.length > 0 && rules[rules.length - 1].action === 'pass') rules.pop();
+  if (def === 'pass' && rules.length === 0) return undefined;
+  return { rules, default: def };
+}
+
 interface Plugged {
   port: PortEntry;
   f: InterfaceConfig;
@@ -214,8 +268,16 @@ export function computeState(input: ModelInput): AgentState {
     plugged.push({ port, f, net, vrf, iface, sgIds });
   });
 
-  // ---- security policy ---------------------------------------------------------------------------------
+  // ---- network policy (the VN ACL) ---------------------------------------------------------------------
   const groupsUsed = new Set<string>();
+  const vnGroupsUsed = new Set<number>();
+  for (const [name, net] of vrfNet) {
+    const policy = net.acl ? vrfPolicy(net.acl, (i) => vnGroupsUsed.add(i)) : undefined;
+    if (policy) vrfs.get(name)!.policy = policy;
+  }
+  for (const i of vnGroupsUsed) groupsUsed.add(vnGroupId(i));
+
+  // ---- security policy ---------------------------------------------------------------------------------
   for (const p of plugged) {
     if (!p.f.portSecurity || p.f.securityGroups.length === 0) continue;
     const ingress: SecurityRule[] = [];
@@ -293,7 +355,17 @@ export function computeState(input: ModelInput): AgentState {
     if (!s) groupAddrs.set(k, (s = new Set()));
     s.add(addr);
   };
-  for (const p of plugged) for (const id of p.sgIds) addGroupAddr(id, p.iface.ip);
+  const addVnAddr = (index: number, addr: string): void => {
+    if (!vnGroupsUsed.has(index)) return;
+    const k = vnGroupId(index);
+    let s = groupAddrs.get(k);
+    if (!s) groupAddrs.set(k, (s = new Set()));
+    s.add(addr);
+  };
+  for (const p of plugged) {
+    for (const id of p.sgIds) addGroupAddr(id, p.iface.ip);
+    addVnAddr(p.net.index, p.iface.ip);
+  }
 
   // Best remote paths by VRF and prefix: a path is imported where one of its targets is an import target.
   const remoteBy = new Map<string, Map<string, VpnPath[]>>();
@@ -301,6 +373,7 @@ export function computeState(input: ModelInput): AgentState {
     if (r.nextHop === node.ip) continue;
     const plen = Number(r.prefix.split('/')[1] ?? 32);
     for (const id of r.sgIds) if (plen === 32) addGroupAddr(id, r.prefix.split('/')[0]);
+    if (r.originVn !== undefined && plen === 32) addVnAddr(r.originVn, r.prefix.split('/')[0]);
     const host = r.prefix.endsWith('/32') ? r.prefix.slice(0, -3) : undefined;
     if (host !== undefined && (localIps.has(host) || fipAddresses.has(host))) continue;
     if (!Number.isInteger(r.label) || r.label < 1 || r.label > 0xffffff) continue;

@@ -91,3 +91,38 @@ test('a report joins the source side with the destination node and gives one ver
   assert.match(text, /verdict: partly$/);
   assert.equal(reportVerdict({ ...report, destinations: new Map() }), 'unknown');
 });
+
+test("network policies (the VRFs' ACLs): the source VRF's at the source, the destination VRF's at the destination, first match decides", () => {
+  const pol = {
+    default: 'pass' as const,
+    rules: [
+      { id: 'p80', action: 'pass' as const, protocol: 'tcp' as const, src: { group: 'vn5' }, dst: { group: 'vn6' }, dstPorts: { from: 80, to: 80 } },
+      { id: 'p80', action: 'pass' as const, protocol: 'tcp' as const, src: { group: 'vn6' }, dst: { group: 'vn5' }, srcPorts: { from: 80, to: 80 } },
+      { id: 'p80', action: 'deny' as const, protocol: 'any' as const, src: { group: 'vn5' }, dst: { group: 'vn6' } },
+      { id: 'p80', action: 'deny' as const, protocol: 'any' as const, src: { group: 'vn6' }, dst: { group: 'vn5' } },
+    ],
+  };
+  const st: NodeState = {
+    ...state,
+    vrfs: [{ name: RED, table: 1005, vni: 5, policy: pol }, { name: BLUE, table: 1006, vni: 6, policy: pol }],
+    routes: [...state.routes, { vrf: RED, prefix: '10.2.0.11/32', nexthops: [{ interface: 'tapb' }] }, { vrf: BLUE, prefix: '10.1.0.11/32', nexthops: [{ interface: 'tapa' }] }],
+    addressGroups: [...state.addressGroups, { id: 'vn5', addresses: ['10.1.0.11', '10.1.0.12'] }, { id: 'vn6', addresses: ['10.2.0.11'] }],
+  };
+  const ok = trace(st, 'n1', { src: '10.1.0.11', dst: '10.2.0.11', protocol: 'tcp', port: 80 });
+  assert.equal(ok.branches[0].verdict, 'allowed');
+  assert.deepEqual(ok.branches[0].steps.map((s) => [s.step, s.verdict]), [
+    ['route', 'next'], ['network-policy', 'allow'], ['egress-policy', 'allow'], ['network-policy', 'allow'], ['ingress-policy', 'allow'],
+  ]);
+  assert.match(ok.branches[0].steps[1].detail, /^network policy of VRF red: passed by rule p80: tcp port 80 from network 5 to network 6$/);
+  const no = trace(st, 'n1', { src: '10.1.0.11', dst: '10.2.0.11', protocol: 'tcp', port: 81 });
+  assert.equal(no.branches[0].verdict, 'denied');
+  assert.match(no.branches[0].steps[1].detail, /^network policy of VRF red: denied by rule p80: any protocol from network 5 to network 6; dropped$/);
+  assert.equal(trace(st, 'n1', { src: '10.1.0.11', dst: '10.2.0.11', protocol: 'icmp' }).branches[0].verdict, 'denied');
+  // the mirror rule only passes traffic from port 80 (replies): a new connection blue → red tcp/80 is denied
+  assert.equal(trace(st, 'n1', { src: '10.2.0.11', dst: '10.1.0.11', protocol: 'tcp', port: 80 }).branches[0].verdict, 'denied');
+  // destination side only: the destination VRF's policy first
+  const d = trace({ ...st, interfaces: [st.interfaces[2]] }, 'n2', { src: '10.1.0.11', dst: '10.2.0.11', protocol: 'tcp', port: 81 });
+  assert.deepEqual(d.branches.map((b) => [b.verdict, b.steps.map((s) => s.step)]), [['denied', ['network-policy']]]);
+  const text = formatTrace({ query: no.query, source: no, destinations: new Map(), notes: [] });
+  assert.match(text, /\n {4}network {2}network policy of VRF red: denied by rule p80/);
+});

@@ -1,11 +1,11 @@
 // "Can A reach B on tcp/80, and which rule decides?" answered from one node's state model without
 // sending a packet (ARCHITECTURE.md decision 7). The steps follow the datapath's order for a new
 // connection: service DNAT at the source node (prerouting), the route lookup in the source VRF, then the
-// stateful filter — the source interface's egress policy and, on the node hosting the destination, its
-// ingress policy. A node evaluates what it hosts: the source side when A is local, the destination side
+// stateful filter — the network policy of the source's VRF and the source interface's egress policy and,
+// on the node hosting the destination, the network policy of its VRF and its ingress policy. A node evaluates what it hosts: the source side when A is local, the destination side
 // when B is local (`tfctl trace` asks both nodes). Pure.
 import { cidrContains, isIpv4, parseCidr, parseIpv4 } from '../common/ip.js';
-import { isRemoteNextHop, type DirectionPolicy, type LocalInterface, type NodeState, type SecurityRule } from '../datapath/model.js';
+import { isRemoteNextHop, type DirectionPolicy, type LocalInterface, type NodeState, type PolicyEndpoint, type SecurityRule, type VrfPolicyRule } from '../datapath/model.js';
 
 export type TraceProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp';
 
@@ -18,11 +18,11 @@ export interface TraceQuery {
 }
 
 export interface TraceStep {
-  step: 'service' | 'route' | 'egress-policy' | 'ingress-policy';
+  step: 'service' | 'route' | 'network-policy' | 'egress-policy' | 'ingress-policy';
   verdict: 'allow' | 'deny' | 'next';
   detail: string;
   /** the deciding rule, when a rule decided */
-  rule?: SecurityRule;
+  rule?: SecurityRule | VrfPolicyRule;
 }
 
 export interface TraceBranch {
@@ -88,6 +88,60 @@ function policyStep(step: 'egress-policy' | 'ingress-policy', f: LocalInterface,
   return { step, verdict: 'deny', detail: `${f.tap} ${dir}: no rule of its security groups allows it (${d.rules.length} rule(s)); dropped` };
 }
 
+// A new connection's source port is unknown to a trace: taken as an ephemeral one (Linux: 32768-60999).
+const EPHEMERAL = { from: 32768, to: 60999 };
+
+function inGroup(addr: string, id: string, groups: ReadonlyMap<string, readonly string[]>): boolean {
+  return (groups.get(id) ?? []).some((a) => a === addr || (a.includes('/') && inCidr(addr, a)));
+}
+
+function endpointMatches(e: PolicyEndpoint | undefined, addr: string, groups: ReadonlyMap<string, readonly string[]>): boolean {
+  if (!e) return true;
+  if (e.cidr !== undefined) return inCidr(addr, e.cidr);
+  return e.group !== undefined && inGroup(addr, e.group, groups);
+}
+
+function vrfRuleMatches(r: VrfPolicyRule, q: { protocol: TraceProtocol; port?: number }, src: string, dst: string, groups: ReadonlyMap<string, readonly string[]>): boolean {
+  if (r.protocol !== 'any') {
+    const num = typeof r.protocol === 'number' ? r.protocol : PROTO_NUM[r.protocol];
+    if (num !== PROTO_NUM[q.protocol]) return false;
+  }
+  if ((r.srcPorts || r.dstPorts) && q.protocol === 'icmp') return false;
+  if (r.srcPorts && (r.srcPorts.from > EPHEMERAL.from || r.srcPorts.to < EPHEMERAL.to)) return false;
+  if (r.dstPorts && (q.port === undefined || q.port < r.dstPorts.from || q.port > r.dstPorts.to)) return false;
+  return endpointMatches(r.src, src, groups) && endpointMatches(r.dst, dst, groups);
+}
+
+function describeEndpoint(e: PolicyEndpoint | undefined): string {
+  if (!e) return 'any address';
+  if (e.cidr !== undefined) return e.cidr;
+  return e.group?.startsWith('vn') ? `network ${e.group.slice(2)}` : `group ${e.group}`;
+}
+
+/** "rule <id>: tcp port 80 from network 5 to any address". */
+export function describeVrfRule(r: VrfPolicyRule): string {
+  const proto = typeof r.protocol === 'number' ? `protocol ${r.protocol}` : r.protocol === 'any' ? 'any protocol' : r.protocol;
+  const range = (x: { from: number; to: number }) => (x.from === x.to ? `port ${x.from}` : `ports ${x.from}-${x.to}`);
+  const ports = `${r.srcPorts ? ` source ${range(r.srcPorts)}` : ''}${r.dstPorts ? ` ${range(r.dstPorts)}` : ''}`;
+  return `${r.id ? `rule ${r.id}: ` : ''}${proto}${ports} from ${describeEndpoint(r.src)} to ${describeEndpoint(r.dst)}`;
+}
+
+/** The network policy of an interface's VRF for a connection src → dst; undefined when the VRF has none. */
+function networkPolicyStep(state: NodeState, f: LocalInterface, q: { protocol: TraceProtocol; port?: number }, src: string, dst: string, groups: ReadonlyMap<string, readonly string[]>): TraceStep | undefined {
+  const pol = state.vrfs.find((v) => v.name === f.vrf)?.policy;
+  if (!pol) return undefined;
+  const r = pol.rules.find((x) => vrfRuleMatches(x, q, src, dst, groups));
+  const where = `network policy of VRF ${f.vrf}`;
+  if (r) {
+    return r.action === 'pass'
+      ? { step: 'network-policy', verdict: 'allow', detail: `${where}: passed by ${describeVrfRule(r)}`, rule: r }
+      : { step: 'network-policy', verdict: 'deny', detail: `${where}: denied by ${describeVrfRule(r)}; dropped`, rule: r };
+  }
+  return pol.default === 'pass'
+    ? { step: 'network-policy', verdict: 'allow', detail: `${where}: no rule matches; passed by default` }
+    : { step: 'network-policy', verdict: 'deny', detail: `${where}: no rule matches; dropped by default` };
+}
+
 /** Longest-prefix match in a VRF's routes; local interfaces of the VRF are implicit /32 routes. */
 function lookup(state: NodeState, vrf: string, dst: string): { prefix: string; nexthops: NodeState['routes'][number]['nexthops'] } | undefined {
   const own = state.interfaces.find((f) => f.vrf === vrf && f.ip === dst);
@@ -108,10 +162,14 @@ export function trace(state: NodeState, node: string, q: TraceQuery): TraceResul
   const result: TraceResult = { node, nodeIp: state.underlay.ip, query: q, srcLocal: src !== undefined, dstLocal: dstIface !== undefined, branches: [] };
 
   if (!src) {
-    // Destination side only: the ingress policy of a local interface for a connection from src.
+    // Destination side only: the network policy of its VRF and the ingress policy of a local interface.
     if (dstIface) {
-      const st = policyStep('ingress-policy', dstIface, dstIface.policy?.ingress, q, q.src, groups);
-      result.branches.push({ dst: q.dst, ...(q.port !== undefined ? { port: q.port } : {}), steps: [st], verdict: st.verdict === 'deny' ? 'denied' : 'allowed' });
+      const steps: TraceStep[] = [];
+      const np = networkPolicyStep(state, dstIface, q, q.src, q.dst, groups);
+      if (np) steps.push(np);
+      if (np?.verdict !== 'deny') steps.push(policyStep('ingress-policy', dstIface, dstIface.policy?.ingress, q, q.src, groups));
+      const denied = steps.some((x) => x.verdict === 'deny');
+      result.branches.push({ dst: q.dst, ...(q.port !== undefined ? { port: q.port } : {}), steps, verdict: denied ? 'denied' : 'allowed' });
     }
     return result;
   }
@@ -167,10 +225,20 @@ export function trace(state: NodeState, node: string, q: TraceQuery): TraceResul
         steps.push({ step: 'route', verdict: 'next', detail: `${hit.prefix} in VRF ${src.vrf}: VXLAN to ${list}${remote.length > 1 ? ' (ECMP)' : ''}` });
       }
     }
+    const srcNet = networkPolicyStep(state, src, tq, q.src, t.ip, groups);
+    if (srcNet) {
+      steps.push(srcNet);
+      if (srcNet.verdict === 'deny') continue;
+    }
     const eg = policyStep('egress-policy', src, src.policy?.egress, tq, t.ip, groups);
     steps.push(eg);
     if (eg.verdict === 'deny') continue;
     if (localDst) {
+      const dstNet = networkPolicyStep(state, localDst, tq, q.src, t.ip, groups);
+      if (dstNet) {
+        steps.push(dstNet);
+        if (dstNet.verdict === 'deny') continue;
+      }
       const ing = policyStep('ingress-policy', localDst, localDst.policy?.ingress, tq, q.src, groups);
       steps.push(ing);
       branch.verdict = ing.verdict === 'deny' ? 'denied' : 'allowed';

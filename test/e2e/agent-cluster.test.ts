@@ -31,6 +31,7 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
   let project: string[];
   let controlPort = 0;
   let red: { uuid: string; fq: string[] };
+  let web: { uuid: string; fq: string[] };
   const agents = new Map<string, AgentProcess>();
   const pods = new Map<string, Pod>();
   const servers: NetnsServer[] = [];
@@ -68,7 +69,7 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
     project = await cfg.project(`p-${fabric.id}`);
     red = await cfg.network(project, 'red', '10.61.1.0/24');
     const blue = await cfg.network(project, 'blue', '10.61.2.0/24');
-    const web = await cfg.securityGroup(project, 'web', [
+    web = await cfg.securityGroup(project, 'web', [
       { direction: '>', protocol: 'tcp', ethertype: 'IPv4', src_addresses: [{ security_group: 'any' }], dst_addresses: [{ security_group: 'local' }], dst_ports: [{ start_port: 80, end_port: 80 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
       { direction: '>', protocol: 'icmp', ethertype: 'IPv4', src_addresses: [{ security_group: 'any' }], dst_addresses: [{ security_group: 'local' }], dst_ports: [{ start_port: 0, end_port: 65535 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
       { direction: '>', protocol: 'any', ethertype: 'IPv4', src_addresses: [{ security_group: 'local' }], dst_addresses: [{ subnet: { ip_prefix: '0.0.0.0', ip_prefix_len: 0 } }], dst_ports: [{ start_port: 0, end_port: 65535 }], src_ports: [{ start_port: 0, end_port: 65535 }] },
@@ -205,6 +206,65 @@ describe('agents on two nodes', { skip: rootSkip }, () => {
       c.once('error', () => { clearTimeout(t); resolve(false); });
     }), 'connection to the floating IP', 60_000);
     assert.match(greeting, new RegExp(`^rb1:7000:${fabric.hostIp.replace(/\./g, '\\.')}$`));
+  });
+
+  test('a new pod is filtered by its security groups from its first packet, before its node renders', async () => {
+    const b = agents.get('b')!;
+    // A CNI ADD kept in flight on node b (its pod's config does not exist yet) holds b's renders back, as
+    // in a CNI burst (render-pacer.ts: up to 3 s): whatever protects the next pod comes with its own ADD.
+    const ghostNs = await fabric.podNs('ghost');
+    const blocker = runCni(cniEnv('ADD', 'c-ghost', ghostNs, { namespace: 'default', name: 'ghost' }), netconf(b.socket, { 'poll-timeout': 1, 'poll-retries': 30 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const before = (await b.get<{ renders: number }>('/Snh_AgentStatus')).renders;
+    const wb2 = await addPod('wb2', 'b', red, [web]);
+    servers.push(await startServer(wb2.ns, 'wb2', [80, 81]));
+    const r80 = await probe(ns('rb1'), wb2.obj.ip, 80, { timeoutMs: 2000 });
+    const r81 = await probe(ns('rb1'), wb2.obj.ip, 81, { timeoutMs: 1000 });
+    const after = (await b.get<{ renders: number }>('/Snh_AgentStatus')).renders;
+    assert.equal(after, before, 'node b did not render meanwhile: what filtered came with the ADD');
+    assert.deepEqual(r81, [null], 'tcp/81 is not allowed by the group: dropped from the first packet');
+    assert.ok(r80[0]?.startsWith('wb2:80:'), `tcp/80 allowed: ${JSON.stringify(r80)}`);
+    await cfg.pod(project, 'default', 'ghost', red, 'b');
+    assert.equal((await blocker).code, 0, 'the held ADD completes once its pod exists');
+  });
+
+  test('network policy: two networks connected by a policy passing tcp/80 only — tcp/80 works, tcp/81 and icmp do not', async () => {
+    const g1 = await cfg.network(project, 'green1', '10.61.3.0/24');
+    const g2 = await cfg.network(project, 'green2', '10.61.4.0/24');
+    const np = await api.client.create('network-policy', {
+      fq_name: [...project, 'green-web'], parent_type: 'project', network_policy_entries: { policy_rule: [{
+        direction: '<>', protocol: 'tcp', ethertype: 'IPv4', action_list: { simple_action: 'pass' },
+        src_addresses: [{ virtual_network: g1.fq.join(':') }], dst_addresses: [{ virtual_network: g2.fq.join(':') }],
+        src_ports: [{ start_port: -1, end_port: -1 }], dst_ports: [{ start_port: 80, end_port: 80 }],
+      }] },
+    });
+    for (const vn of [g1, g2]) await api.client.update('virtual-network', vn.uuid, { network_policy_refs: [{ to: np.fq_name, attr: { sequence: { major: 0, minor: 0 } } }] });
+    const g1a = await addPod('g1a', 'a', g1);
+    const g2a = await addPod('g2a', 'a', g2);
+    const g2b = await addPod('g2b', 'b', g2);
+    for (const p of [g1a, g2a, g2b]) servers.push(await startServer(p.ns, p.name, [80, 81]));
+    // across nodes, once the routes of the connected networks are in
+    const across = await eventually(async () => (await probe(g1a.ns, g2b.obj.ip, 80, { timeoutMs: 2000 }))[0], 'tcp/80 from green1 to green2 across nodes', 60_000);
+    assert.equal(across, `g2b:80:${g1a.obj.ip}`);
+    assert.deepEqual(await probe(g1a.ns, g2b.obj.ip, 81, { timeoutMs: 1500 }), [null], 'tcp/81 across nodes');
+    assert.equal(await ping(g1a.ns, g2b.obj.ip, false), false, 'icmp across nodes');
+    assert.equal(await ping(g2b.ns, g1a.obj.ip, false), false, 'icmp the other way');
+    assert.deepEqual(await probe(g2b.ns, g1a.obj.ip, 80, { timeoutMs: 1500 }), [null], 'the rule passes green1 → green2:80, not green2 → green1:80');
+    // on one node
+    const local = await eventually(async () => (await probe(g1a.ns, g2a.obj.ip, 80, { timeoutMs: 2000 }))[0], 'tcp/80 from green1 to green2 on one node', 30_000);
+    assert.equal(local, `g2a:80:${g1a.obj.ip}`);
+    assert.deepEqual(await probe(g1a.ns, g2a.obj.ip, 81, { timeoutMs: 1500 }), [null], 'tcp/81 on one node');
+    assert.equal(await ping(g1a.ns, g2a.obj.ip, false), false, 'icmp on one node');
+    // within each network nothing changes
+    assert.ok(await ping(g2a.ns, g2b.obj.ip), 'green2 to green2 across nodes');
+    assert.ok((await probe(g2a.ns, g2b.obj.ip, 81))[0]?.startsWith('g2b:81:'));
+    // tfctl trace names the deciding rule
+    const all = [...agents.values()].map((a) => ({ url: a.introspect, get: agentFetcher(a.introspect) }));
+    const t81 = await runTrace({ src: g1a.obj.ip, dst: g2b.obj.ip, protocol: 'tcp', port: 81 }, all);
+    assert.equal(reportVerdict(t81), 'denied', formatTrace(t81));
+    assert.match(formatTrace(t81), /network +network policy of VRF \S+green1:green1: denied by rule \S+: any protocol from network \d+ to network \d+; dropped/);
+    const t80 = await runTrace({ src: g1a.obj.ip, dst: g2b.obj.ip, protocol: 'tcp', port: 80 }, all);
+    assert.equal(reportVerdict(t80), 'allowed', formatTrace(t80));
   });
 
   test('an agent restart keeps an open TCP connection and converges without changes', async () => {
