@@ -4,6 +4,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { TimeOutError, ServiceUnavailableError, errorFromResponse } from './errors.js';
+import { Http1Pool } from './http1.js';
 import { parseWire, stringifyWire } from './wire.js';
 
 export interface TransportOptions {
@@ -21,7 +22,8 @@ export interface TransportOptions {
 
 export interface Response {
   status: number;
-  headers: IncomingMessage['headers'];
+  /** lower-case header names */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
   body: unknown;
 }
 
@@ -36,6 +38,10 @@ export class Transport {
   /** request options shared by every request (host, port, agent): no URL parsing per request */
   readonly #target: { protocol: string; hostname: string; port: string; agent: HttpAgent | HttpsAgent };
   readonly #headers: Record<string, string>;
+  /** plain http: requests go through the small HTTP/1.1 client (http1.ts) */
+  readonly #pool: Http1Pool | undefined;
+  /** its request head after the request line: host, accept, token */
+  readonly #headLines: string;
   #closed = false;
 
   constructor(opts: TransportOptions) {
@@ -45,6 +51,18 @@ export class Transport {
     this.#agent = this.base.protocol === 'https:' ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts);
     this.#target = { protocol: this.base.protocol, hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.base.port, agent: this.#agent };
     this.#headers = this.headers();
+    this.#headLines = Object.entries({ host: this.base.host, ...this.#headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    // A token that cannot be sent as a header value is left to Node's client, which refuses it.
+    if (this.base.protocol === 'http:' && /^[\x20-\x7e]*$/.test(this.#headLines.replace(/\r\n/g, ''))) {
+      const { timeoutMs } = this.#opts;
+      this.#pool = new Http1Pool({
+        host: this.#target.hostname,
+        port: Number(this.base.port || 80),
+        maxSockets: this.#opts.maxSockets,
+        timeoutMs,
+        onTimeout: (method, path) => new TimeOutError(`${method} ${path} timed out after ${timeoutMs} ms`),
+      });
+    }
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -61,7 +79,28 @@ export class Transport {
     });
   }
 
-  #once(method: string, path: string, payload: string | undefined): Promise<Response> {
+  /** The answer's body: parsed JSON (exact 64-bit ids) when it is JSON, else the text. */
+  static #decode(text: string, contentType: string | string[] | undefined): unknown {
+    if (text && String(contentType ?? '').includes('json')) {
+      try {
+        return parseWire(text);
+      } catch {
+        return text;
+      }
+    }
+    return text;
+  }
+
+  async #once(method: string, path: string, payload: string | undefined): Promise<Response> {
+    if (this.#pool && PLAIN_PATH.test(path)) {
+      const head = `${method} ${path} HTTP/1.1\r\n${this.#headLines}${payload === undefined ? '' : 'content-type: application/json\r\n'}`;
+      const r = await this.#pool.request(method, path, head, payload);
+      return { status: r.status, headers: r.headers, body: Transport.#decode(r.body.toString('utf8'), r.headers['content-type']) };
+    }
+    return this.#nodeOnce(method, path, payload);
+  }
+
+  #nodeOnce(method: string, path: string, payload: string | undefined): Promise<Response> {
     return new Promise((resolve, reject) => {
       const headers = payload === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
       const send = this.#target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -71,15 +110,7 @@ export class Transport {
         res.on('error', reject);
         res.on('end', () => {
           const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
-          let body: unknown = text;
-          if (text && String(res.headers['content-type'] ?? '').includes('json')) {
-            try {
-              body = parseWire(text);
-            } catch {
-              body = text;
-            }
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Transport.#decode(text, res.headers['content-type']) });
         });
       };
       // An absolute, already encoded path (`/virtual-networks?…`, as every API call) goes to the base
@@ -135,6 +166,7 @@ export class Transport {
 
   close(): void {
     this.#closed = true;
+    this.#pool?.close();
     this.#agent.destroy();
   }
 }
