@@ -10,6 +10,7 @@ import type { Nlri } from './wire/nlri.js';
 import { assembleUpdate, encodeEndOfRib, encodeUpdate } from './wire/update.js';
 import { RawBgpPeer } from '../../test/support/bgp-raw-peer.js';
 import type { Capability } from './wire/open.js';
+import { ExportScheduler } from './out/scheduler.js';
 
 const speakers: Speaker[] = [];
 after(async () => {
@@ -243,4 +244,81 @@ test('route-target membership reaches a client whose own RTC path is best at the
   await eventually(() => vpnKeys(b).includes('10.41.0.0/24'), 'b receives a\'s route through the reflector');
   const best = rr.table('route-target').get(rtc('target:64512:1'))!.paths[0];
   assert.equal(rr.sources.get(best.source).address, aA, 'a\'s own RTC path is the best one at the reflector');
+});
+
+const grCap = (restarting: boolean, families: [number, number][]): Capability => ({
+  kind: 'graceful-restart', restarting, notification: false, restartTime: 30, families: families.map(([afi, safi]) => ({ afi, safi, forwarding: true })),
+});
+const updates = (raw: RawBgpPeer) => raw.received.filter((m) => m.type === 'update');
+const announcedPrefixes = (raw: RawBgpPeer) => updates(raw).flatMap((m) => (m.type === 'update' ? m.announced.map((a) => (a.nlri as { prefix: string }).prefix) : []));
+
+test('a restarting speaker sends nothing, End-of-RIB included, until every expected peer has sent its End-of-RIB (RFC 4724 §4.1)', async () => {
+  const [rA, aA, bA] = [addr(), addr(), addr()];
+  const r = await speaker({ address: rA, gracefulRestart: { restartTime: 60, restarting: true, selectionDeferralTime: 120, peerWaitTime: 120 } });
+  for (const p of [aA, bA]) r.addPeer({ address: p, asn: 64512, passive: true, rrClient: true, families: ['inet'] });
+  r.originate({ nlri: { family: 'inet', prefix: '10.60.0.0/16' }, attrs: { nextHop: rA } });
+  const caps = [{ kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'four-octet-as', asn: 64512 }, grCap(false, [[1, 1]])] as Capability[];
+  const announce = (raw: RawBgpPeer, prefix: string, nh: string) =>
+    raw.send(encodeUpdate({ announced: [{ nlri: { family: 'inet', prefix }, labels: [] }], attrs: { origin: 'igp', asPath: [], nextHop: nh } }, { as4: true }));
+  const a = await RawBgpPeer.open({ host: rA, port: r.port, localAddress: aA, asn: 64512, routerId: aA, capabilities: caps });
+  const open = a.received.find((m) => m.type === 'open');
+  assert.ok(open?.type === 'open' && open.capabilities.some((c) => c.kind === 'graceful-restart' && c.restarting), 'R bit announced');
+  announce(a, '10.61.0.0/16', aA);
+  a.send(encodeEndOfRib('inet'));
+  await eventually(() => r.table('inet').get({ family: 'inet', prefix: '10.61.0.0/16' }), 'r takes a\'s route in');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.deepEqual(updates(a), [], 'deferring: no route and no End-of-RIB for a yet');
+  assert.deepEqual(r.selectionDeferral()?.waitingFor, [{ peer: bA, families: ['route-target', 'inet', 'inet-vpn', 'e-vpn'] }]);
+
+  const b = await RawBgpPeer.open({ host: rA, port: r.port, localAddress: bA, asn: 64512, routerId: bA, capabilities: caps });
+  announce(b, '10.62.0.0/16', bA);
+  b.send(encodeEndOfRib('inet'));
+  await a.until((m) => m.type === 'update' && m.endOfRib === 'inet');
+  await b.until((m) => m.type === 'update' && m.endOfRib === 'inet');
+  assert.equal(r.selectionDeferral(), null);
+  assert.deepEqual(announcedPrefixes(a).sort(), ['10.60.0.0/16', '10.62.0.0/16'], 'a gets the whole table at once: b\'s route before the End-of-RIB');
+  assert.deepEqual(announcedPrefixes(b).sort(), ['10.60.0.0/16', '10.61.0.0/16']);
+  const eorAt = updates(a).findIndex((m) => m.type === 'update' && m.endOfRib === 'inet');
+  assert.equal(eorAt, updates(a).length - 1, 'End-of-RIB last');
+  a.kill();
+  b.kill();
+});
+
+test('a peer that restarted (R bit) gets VPN routes only after its route-target End-of-RIB, however long past rtcWait', async () => {
+  const [sA, pA] = [addr(), addr()];
+  const s = await speaker({ address: sA, rtcWait: 1 });
+  s.addPeer({ address: pA, asn: 64512, passive: true, rrClient: true, families: ['inet-vpn', 'route-target'] });
+  s.originate({ nlri: vpn('64512:5', '10.70.0.0/24'), labels: [70], attrs: { nextHop: sA, extCommunities: ['target:64512:70'] } });
+  const caps = [{ kind: 'multiprotocol', afi: 1, safi: 128 }, { kind: 'multiprotocol', afi: 1, safi: 132 }, { kind: 'four-octet-as', asn: 64512 }, grCap(true, [[1, 128], [1, 132]])] as Capability[];
+  const p = await RawBgpPeer.open({ host: sA, port: s.port, localAddress: pA, asn: 64512, routerId: pA, capabilities: caps });
+  p.send(encodeUpdate({ announced: [{ nlri: rtc('target:64512:70'), labels: [] }], attrs: { origin: 'igp', asPath: [], nextHop: pA } }, { as4: true }));
+  await new Promise((res) => setTimeout(res, 1800));
+  assert.deepEqual(announcedPrefixes(p), [], 'rtcWait (1 s) is not enough for a restarting peer');
+  p.send(encodeEndOfRib('route-target'));
+  await p.until((m) => m.type === 'update' && m.endOfRib === 'inet-vpn');
+  assert.deepEqual(announcedPrefixes(p), ['10.70.0.0/24']);
+  assert.equal(s.peer(pA)?.gracefulRestart.peerRestarting, true);
+  p.kill();
+});
+
+test('outgoing UPDATEs are built in bounded steps across event-loop turns', async () => {
+  const [aA, bA, cA] = [addr(), addr(), addr()];
+  const scheduler = new ExportScheduler({ sliceMs: 0 }); // one step per turn
+  const a = await speaker({ address: aA, scheduler });
+  const b = await speaker({ address: bA });
+  const c = await speaker({ address: cA });
+  link(a, aA, b, bA, { families: ['inet'] }, { families: ['inet'] });
+  link(a, aA, c, cA, { families: ['inet'] }, { families: ['inet'] });
+  await established(a, bA);
+  await established(a, cA);
+  const before = scheduler.slices;
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 0);
+  for (let i = 0; i < 5000; i++) a.originate({ nlri: { family: 'inet', prefix: `10.${i >> 8}.${i & 255}.0/24` }, attrs: { nextHop: aA } });
+  await eventually(() => b.table('inet').size === 5000 && c.table('inet').size === 5000, 'all routes at b and c');
+  clearInterval(ticker);
+  assert.ok(scheduler.slices - before >= 2 * Math.ceil(5000 / 512), `${scheduler.slices - before} slices for 2 peers`);
+  assert.ok(turns > 0, 'timers ran while the export went on');
+  assert.equal(a.peer(bA)?.prefixes.inet?.out, 5000);
+  assert.equal(a.peer(bA)?.sendState, 'in sync');
 });

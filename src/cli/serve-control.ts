@@ -7,7 +7,7 @@ import { intOption, parseCommandArgs, UsageError, type CommandModule } from './c
 
 const usage = `usage: tfctl serve control --config-api URL --name <bgp-router name> --router-id <ip> --bgp-address <ip>
                            [--bgp-port ${PORTS.controlBgp}] [--introspect-port ${PORTS.controlIntrospect}] [--introspect-host 127.0.0.1]
-                           [--hold-time 90] [--admin-token T] [--register]
+                           [--hold-time 90] [--gr-peer-wait 10] [--admin-token T] [--register]
 
 Runs a control node: follows routing instances, route targets, bgp-routers, virtual-routers and
 global-system-config from the config API; keeps a VRF per routing instance and replicates routes
@@ -25,6 +25,9 @@ and /healthz.
   --introspect-port  introspect port                            default ${PORTS.controlIntrospect}
   --introspect-host  introspect listen address                  default 127.0.0.1
   --hold-time        hold time proposed, seconds (0 or 3..65535) default 90
+  --gr-peer-wait     with graceful restart on: seconds the start waits for a configured
+                     agent or control node that has not connected before sending routes
+                     and End-of-RIB (RFC 4724 selection deferral)  default 10
   --admin-token      X-Auth-Token for the config API            env ${ENV.adminToken}
   --register         create/update this node's bgp-router object (router_type control-node) on start`;
 
@@ -41,6 +44,7 @@ const command: CommandModule = {
       'introspect-port': { type: 'string' },
       'introspect-host': { type: 'string' },
       'hold-time': { type: 'string' },
+      'gr-peer-wait': { type: 'string' },
       'admin-token': { type: 'string' },
       register: { type: 'boolean' },
     }, false);
@@ -52,6 +56,7 @@ const command: CommandModule = {
     const bgpAddress = values['bgp-address'] ?? values['router-id'];
     if (routerId === undefined || bgpAddress === undefined) throw new UsageError('--router-id or --bgp-address is required');
     const hold = values['hold-time'] === undefined ? undefined : intOption('hold-time', values['hold-time'], 90);
+    const peerWait = values['gr-peer-wait'] === undefined ? undefined : intOption('gr-peer-wait', values['gr-peer-wait'], 10);
     let node;
     try {
       node = await startControlNode({
@@ -64,6 +69,7 @@ const command: CommandModule = {
         introspectPort: intOption('introspect-port', values['introspect-port'], PORTS.controlIntrospect),
         introspectHost: values['introspect-host'] ?? '127.0.0.1',
         ...(hold !== undefined ? { holdTime: hold } : {}),
+        ...(peerWait !== undefined ? { grPeerWaitTime: peerWait } : {}),
         register: values.register === true,
       });
     } catch (err) {

@@ -15,6 +15,7 @@ import { VncCache } from '../vnc/cache.js';
 import { VncClient } from '../vnc/client.js';
 import type { GlobalSystemConfig } from '../vnc/schema.js';
 import { checkRouterId } from '../bgp/config.js';
+import type { DeferralStatus } from '../bgp/selection-deferral.js';
 import {
   gatewayTargets, instanceSpecs, peerSpecs, sameSettings, speakerSettings, type SpeakerSettings,
 } from './config-model.js';
@@ -43,6 +44,8 @@ export interface ControlNodeOptions {
   readonly holdTime?: number;
   /** Seconds between connection attempts (default 5). */
   readonly connectRetryTime?: number;
+  /** With graceful restart: seconds the start's selection deferral waits for a peer that has not connected (default 10). */
+  readonly grPeerWaitTime?: number;
   /** Create or update our own bgp-router object in the config (as the original's provision_control). */
   readonly register?: boolean;
   readonly logger?: Logger;
@@ -187,6 +190,7 @@ export class ControlNode {
       settings, routerId: this.routerId, bgpAddress: this.bgpAddress, bgpPort: this.#bgpPort, logger: this.#log,
       ...(this.#opts.holdTime !== undefined ? { holdTime: this.#opts.holdTime } : {}),
       ...(this.#opts.connectRetryTime !== undefined ? { connectRetryTime: this.#opts.connectRetryTime } : {}),
+      ...(this.#opts.grPeerWaitTime !== undefined ? { grPeerWaitTime: this.#opts.grPeerWaitTime } : {}),
       ...(this.#opts.now ? { now: this.#opts.now } : {}),
     });
     await rt.start();
@@ -251,6 +255,7 @@ export class ControlNode {
       peers: { total: peers.length, established: peers.filter((p) => p.state === 'Established').length },
       routing_instances: rt ? rt.vrfs().length + 1 : 0,
       rtc_targets: rt?.rtcTargets() ?? [],
+      selection_deferral: deferralView(rt?.speaker.selectionDeferral() ?? null),
       config_problems: this.#problems.map((p) => ({ code: p.code, message: p.message })),
     };
   }
@@ -276,6 +281,11 @@ export class ControlNode {
   }
 }
 
+function deferralView(d: DeferralStatus | null): NodeStatusView['selection_deferral'] {
+  if (!d) return null;
+  return { families: [...d.families], waiting_for: d.waitingFor.map((w) => ({ peer: w.peer, families: [...w.families] })), peer_wait_over: d.peerWaitOver };
+}
+
 function checkOptions(o: ControlNodeOptions): void {
   if (typeof o.name !== 'string' || o.name === '' || o.name.includes(':')) throw new ControlOptionError(`name must be a bgp-router name without ':', got ${JSON.stringify(o.name)}`, 'name');
   try {
@@ -286,6 +296,9 @@ function checkOptions(o: ControlNodeOptions): void {
   if (isIP(o.bgpAddress) === 0) throw new ControlOptionError(`bgpAddress must be an IP address, got ${JSON.stringify(o.bgpAddress)}`, 'bgpAddress');
   const port = o.bgpPort ?? 1179;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ControlOptionError(`bgpPort must be 0..65535, got ${port}`, 'bgpPort');
+  if (o.grPeerWaitTime !== undefined && !(Number.isInteger(o.grPeerWaitTime) && o.grPeerWaitTime >= 0 && o.grPeerWaitTime <= 86400)) {
+    throw new ControlOptionError(`grPeerWaitTime must be 0..86400 seconds, got ${o.grPeerWaitTime}`, 'grPeerWaitTime');
+  }
   if (o.holdTime !== undefined && !(o.holdTime === 0 || (Number.isInteger(o.holdTime) && o.holdTime >= 3 && o.holdTime <= 65535))) {
     throw new ControlOptionError(`holdTime must be 0 or 3..65535 seconds, got ${o.holdTime}`, 'holdTime');
   }

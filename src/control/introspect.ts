@@ -29,6 +29,8 @@ export interface NodeStatusView {
   peers: { total: number; established: number };
   routing_instances: number;
   rtc_targets: string[];
+  /** While the start's route-selection deferral runs (graceful restart): families held back, peers waited for. */
+  selection_deferral: { families: string[]; waiting_for: { peer: string; families: string[] }[]; peer_wait_over: boolean } | null;
   config_problems: { code: string; message: string }[];
 }
 

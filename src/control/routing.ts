@@ -32,9 +32,18 @@ export interface RoutingOptions {
   /** Hold time we propose (seconds, default 90). */
   readonly holdTime?: number;
   readonly connectRetryTime?: number;
+  /**
+   * With graceful restart: seconds the start's route-selection deferral waits for a configured agent or
+   * control node that has not connected (default 10); established peers are waited for up to
+   * end_of_rib_timeout.
+   */
+  readonly grPeerWaitTime?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
+
+/** Default wait for a configured peer that has not reconnected after our start (agents retry every 2 s). */
+export const GR_PEER_WAIT = 10;
 
 /** One table of this control node as introspect lists it. */
 export interface TableRef {
@@ -73,7 +82,16 @@ export class RoutingRuntime {
       listen: { port: o.bgpPort, address: o.bgpAddress },
       holdTime: o.holdTime ?? 90,
       connectRetryTime: o.connectRetryTime ?? 5,
-      ...(gr.enable ? { gracefulRestart: { restartTime: gr.restartTime, forwarding: [...FAMILIES], stalePathTime: gr.endOfRibTimeout } } : {}),
+      // With graceful restart every start counts as a restart (RFC 4724 §4.1; a process cannot tell a first
+      // start from a restart, and deferring a first start costs little): the R bit is set and nothing is
+      // sent until the agents and control nodes that come back have sent their End-of-RIB, so that they
+      // never see a partial table followed by End-of-RIB.
+      ...(gr.enable ? {
+        gracefulRestart: {
+          restartTime: gr.restartTime, forwarding: [...FAMILIES], stalePathTime: gr.endOfRibTimeout,
+          restarting: true, selectionDeferralTime: gr.endOfRibTimeout, peerWaitTime: Math.min(gr.endOfRibTimeout, o.grPeerWaitTime ?? GR_PEER_WAIT),
+        },
+      } : {}),
       logger: o.logger.child({ component: 'bgp' }),
       ...(o.now ? { now: o.now } : {}),
     });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { FakeClock } from './clock.js';
 import { memoryPair, type Transport } from './transport.js';
 import { Session, type SessionConfig, type SessionDown, type Negotiated, type SessionState } from './session.js';
-import { KEEPALIVE, decodeMessage, encodeNotification, encodeOpen, frameLength, type Message, type Capability } from '../wire/index.js';
+import { KEEPALIVE, assembleUpdate, decodeMessage, encodeNotification, encodeOpen, frameLength, type Message, type Capability } from '../wire/index.js';
+import { TurnBudget } from './turn-budget.js';
 
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
@@ -306,4 +307,62 @@ test('reset with a hold keeps the session Idle (max-prefix), then starts again',
   await settle();
   assert.equal(peers.length, 2);
   s.stop();
+});
+
+/** An established session on a clock whose defer() waits for runDeferred(), with its own input budget. */
+async function establishedManual(holdTime = 3) {
+  const clock = new FakeClock({ manualDefer: true });
+  let budgetNow = 0;
+  const turns: (() => void)[] = [];
+  const budget = new TurnBudget({ budgetMs: 20, now: () => budgetNow, defer: (fn) => turns.push(fn) });
+  const rec = new Recorder();
+  const peers: RawPeer[] = [];
+  const s = new Session(cfg({ holdTime }), {
+    clock, events: rec.events, budget,
+    connect: async () => {
+      const [a, b] = memoryPair();
+      peers.push(new RawPeer(b));
+      return a;
+    },
+  });
+  s.start();
+  await settle();
+  peers[0].open();
+  peers[0].t.write(KEEPALIVE);
+  await settle();
+  for (const t of turns.splice(0)) t();
+  assert.equal(s.state, 'Established');
+  return { clock, rec, p: peers[0], s, turns, advanceBudget: (ms: number) => (budgetNow += ms) };
+}
+
+test('a hold timer that fires while input waits to be read is judged after the input is read', async () => {
+  const { clock, rec, p } = await establishedManual(3);
+  clock.advance(3000); // the timer is due; the KEEPALIVE the peer sent is still in the socket
+  assert.equal(rec.downs.length, 0, 'no verdict before pending input is read');
+  p.t.write(KEEPALIVE);
+  await settle();
+  clock.runDeferred();
+  assert.equal(rec.downs.length, 0, 'the peer was alive');
+  clock.advance(3000);
+  clock.runDeferred();
+  assert.equal(rec.downs.length, 1, 'silence for the hold time still ends the session');
+  assert.equal(rec.downs[0].reason, 'hold-timer');
+});
+
+test('input past the turn budget is handled in a later turn, in order, and counts as heard for the hold timer', async () => {
+  const { clock, rec, p, turns, advanceBudget } = await establishedManual(3);
+  const eor = assembleUpdate({});
+  p.t.write(eor);
+  await settle();
+  assert.equal(rec.messages.length, 1, 'handled at once while the turn has budget');
+  advanceBudget(25);
+  p.t.write(eor);
+  p.t.write(eor);
+  await settle();
+  assert.equal(rec.messages.length, 1, 'queued: this turn spent its budget');
+  clock.advance(3000);
+  clock.runDeferred();
+  assert.equal(rec.downs.length, 0, 'queued input means the peer is alive');
+  for (const t of turns.splice(0)) t();
+  assert.equal(rec.messages.length, 3, 'handled in the next turn');
 });
