@@ -121,3 +121,37 @@ test('two control nodes: routes from both, one going away is no headless mode', 
   assert.equal(x.headless, false);
   assert.deepEqual(x.remote().map((r) => [r.prefix, r.peer]), [['10.9.0.2/32', R2]], 'now from the other control node');
 });
+
+test('after headless mode, a control node with graceful restart (restarted: it deferred its End-of-RIB) leaves no stale grace period', async () => {
+  const h = loopbackBlock();
+  const [R, X, Y] = [h(1), h(11), h(12)];
+  const rrOf = async (port: number, restarting: boolean) => {
+    const s = new Speaker({
+      asn: 64512, routerId: R, listen: { port, address: R }, holdTime: 9, connectRetryTime: 1, rtcWait: 1,
+      ...(restarting ? { gracefulRestart: { restartTime: 60, restarting: true, selectionDeferralTime: 30, peerWaitTime: 1 } } : {}),
+    });
+    for (const a of [X, Y]) s.addPeer({ address: a, asn: 64512, families: ['inet-vpn', 'route-target'], rrClient: true, passive: true });
+    await s.start();
+    stops.push(() => s.stop());
+    return s;
+  };
+  let r = await rrOf(0, false);
+  const port = r.port;
+  const mk = (addr: string) => {
+    const b = new AgentBgp({ asn: 64512, routerId: addr, controls: [{ address: R, port }], holdTime: 9, restartTime: 60, restarting: false, connectRetryTime: 1, logger: log, onChange: () => undefined, staleGraceMs: 60_000 });
+    stops.push(() => b.stop());
+    return b;
+  };
+  const x = mk(X);
+  const y = mk(Y);
+  x.apply([], [T1]);
+  y.apply([advert('10.9.0.2/32', { rd: `${Y}:5`, nextHop: Y })], [T1]);
+  await Promise.all([x.start(), y.start()]);
+  await eventually(() => x.remote().length === 1, 'x has y\'s route');
+  await r.stop();
+  await eventually(() => x.headless, 'x headless');
+  await y.stop(); // y does not come back
+  r = await rrOf(port, true);
+  await eventually(() => !x.headless, 'x live again after the restarted node\'s End-of-RIB', 30_000);
+  assert.deepEqual(x.remote(), [], 'y\'s route, not re-sent by a node that waited for the agents, is gone at once');
+});

@@ -38,8 +38,10 @@ export interface AgentBgpOptions {
   onChange: () => void;
   /**
    * After headless mode ends (a control node's End-of-RIB), the frozen routes the control node did not
-   * send again are kept, stale, this long (ms, default 30 000): a control node that restarted sends its
-   * End-of-RIB before the other agents have reconnected to it and re-advertised their routes.
+   * send again are kept, stale, this long (ms, default 30 000) — only when the control node announced no
+   * graceful restart: such a node, restarted, sends End-of-RIB before the other agents have reconnected to
+   * it. A control node with graceful restart either did not restart (its table is whole) or restarted and
+   * deferred its End-of-RIB until the agents were back (R bit, RFC 4724 §4.1): what it did not send is gone.
    */
   staleGraceMs?: number;
 }
@@ -94,8 +96,9 @@ export class AgentBgp {
         }
       } else if (e.type === 'end-of-rib' && e.family === 'inet-vpn') {
         if (this.#frozen) {
-          o.logger.info({ peer: e.peer, graceMs: this.#graceMs }, 'End-of-RIB from a control node: routes live again (routes not yet re-sent kept stale for a while)');
-          this.#startGrace(this.#frozen, o.onChange);
+          const whole = (this.speaker.peer(e.peer)?.gracefulRestart.peerRestartTime ?? null) !== null;
+          o.logger.info({ peer: e.peer, graceMs: whole ? 0 : this.#graceMs }, 'End-of-RIB from a control node: routes live again');
+          if (!whole) this.#startGrace(this.#frozen, o.onChange);
         }
         this.#frozen = undefined;
         this.#frozenSince = undefined;
