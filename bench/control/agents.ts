@@ -96,8 +96,11 @@ await new Promise<void>((resolve) => {
 });
 emit({ event: 'up' });
 
-function go(): void {
+async function go(): Promise<void> {
+  // one agent per event-loop turn: 99 agents originating 99,000 routes in one task would hold this
+  // process's loop (and its keepalives) for a second or more
   for (const l of live) {
+    await new Promise((r) => setImmediate(r));
     const subscribed = new Set<string>();
     for (const v of l.plan.vrfs) {
       for (const t of v.importTargets) {
@@ -120,7 +123,7 @@ function go(): void {
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'go') go();
+  if (line === 'go') void go();
   else if (line === 'cut') await_('expectedAfterCut', 'cut-done');
   else if (line === 'exit') process.exit(0);
 });

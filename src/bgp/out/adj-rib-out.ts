@@ -2,8 +2,8 @@
 // encoded attribute group and label went out, so that a later look at the destination sends only a
 // difference. Keyed by the table's destination id, which stays the same while the destination has paths
 // (the peer withdraws a destination before the table frees its id). Compact: a membership bitmap for the
-// fast "was it sent?" test and an open-addressing table of (id, group, label) — about 20 bytes per route
-// advertised, no object per route. The NLRI as sent is kept only when the key alone does not rebuild it
+// fast "was it sent?" test and an open-addressing table of (id, group, label), filled up to 80% — 15 to
+// 30 bytes per route advertised, no object per route. The NLRI as sent is kept only when the key alone does not rebuild it
 // (EVPN, label stacks).
 
 import { Bitmap } from './bitmap.js';
@@ -78,7 +78,7 @@ export class AdjRibOut {
       return;
     }
     this.#bits.set(id);
-    if (this.#bits.size * 2 > this.#ids.length) this.#rehash(this.#ids.length * 2);
+    if (this.#bits.size * 5 > this.#ids.length * 4) this.#rehash(this.#ids.length * 2);
     const mask = this.#mask;
     let i = slotOf(id, mask);
     while (this.#ids[i] !== EMPTY) i = (i + 1) & mask;

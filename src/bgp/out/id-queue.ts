@@ -35,6 +35,11 @@ export class IdQueue {
     this.#head = (this.#head + 1) & (this.#ring.length - 1);
     this.#size--;
     this.#bits.clear(id);
+    if (this.#size === 0 && this.#ring.length > 4096) {
+      // a burst is over: give its memory back
+      this.#ring = new Int32Array(64);
+      this.#head = 0;
+    }
     return id;
   }
 
