@@ -76,3 +76,32 @@ test('a batch chain quotes namespace paths for the shell and reports which batch
   const ok = fakeRunner(() => ({}));
   assert.equal(await runBatchChain(ok.runner, 'n', [{ lines: ['a'] }]), null);
 });
+
+test('a background batch runs alongside the next one; its failure is reported after that one, or with it', async () => {
+  const chain = [{ tool: 'nft' as const, background: true, lines: ['add element x'] }, { lines: ['a'] }, { netns: 'p', lines: ['b'] }];
+  const { runner, calls } = fakeRunner(() => ({ code: 10, stderr: '/dev/stdin:1:1-3: Error: boom\n' }));
+  const res = await runBatchChain(runner, undefined, chain);
+  assert.equal(
+    calls[0].argv[2],
+    [
+      "nft -f - <<'TF_BATCH_0' &", 'add element x', 'TF_BATCH_0', 'tf_bg=$!',
+      "ip -batch - <<'TF_BATCH_1' || { wait $tf_bg || exit 41; exit 11; }", 'a', 'TF_BATCH_1', 'wait $tf_bg || exit 10',
+      "nsenter --net='/run/netns/p' ip -batch - <<'TF_BATCH_2' || exit 12", 'b', 'TF_BATCH_2',
+    ].join('\n'),
+  );
+  assert.equal(res?.batch, 0);
+  assert.equal(res?.error.message.includes('boom'), true);
+  const both = await runBatchChain(fakeRunner(() => ({ code: 41, stderr: 'Error: y\nCommand failed -:1\n/dev/stdin:1:1-3: Error: boom\n' })).runner, undefined, chain);
+  assert.equal(both?.batch, 1);
+  assert.equal(both?.background?.batch, 0);
+  assert.deepEqual(both?.error.failures, [{ line: 'a', error: 'Error: y' }]);
+  await assert.rejects(runBatchChain(fakeRunner(() => ({ code: 42 })).runner, undefined, chain), { code: 'DATAPATH_COMMAND_FAILED' }, '42: batch 1 was not in the background');
+});
+
+test('a background batch against a real shell: both run, the chain waits for it', { skip: process.platform !== 'linux' ? 'needs sh' : false }, async () => {
+  const { spawnRunner } = await import('./exec.js');
+  // Replace the tools by shell functions through a wrapper runner: `nft` fails, `ip` succeeds.
+  const runner: CommandRunner = (argv, input) => spawnRunner(['sh', '-c', `nft() { cat >/dev/null; echo nft-ran >&2; return 1; }; ip() { cat >/dev/null; return 0; }; ${argv[2]}`], input);
+  const res = await runBatchChain(runner, undefined, [{ tool: 'nft', background: true, lines: ['x'] }, { lines: ['a'] }, { lines: ['b'] }]);
+  assert.equal(res?.batch, 0, 'the background failure is seen once the batch alongside it is done');
+});

@@ -100,13 +100,20 @@ export interface ChainedBatch {
   netns?: string;
   /** `ip -batch -` (default) or `nft -f -` (one transaction) */
   tool?: 'ip' | 'nft';
+  /** runs alongside the next batch; the chain waits for both before going on */
+  background?: boolean;
   lines: readonly string[];
 }
 
 export interface ChainFailure {
-  /** index of the batch that failed; the ones before it were applied, the ones after it did not run */
+  /**
+   * index of the batch that failed; the ones before it were applied, the ones after it did not run — except
+   * that a background batch's failure is reported once the batch it ran alongside has been applied
+   */
   batch: number;
   error: DatapathApplyError;
+  /** the background batch that ran alongside `batch` and failed too */
+  background?: { batch: number; error: DatapathApplyError };
 }
 
 /** nft -f stderr → the failure to report (the line with a position, and the first lines of the message). */
@@ -118,16 +125,28 @@ function nftFailure(stderr: string): LineFailure {
 /**
  * Runs several `ip -batch` (or `nft -f`) in sequence from one shell started in `netns` (one process start
  * from Node instead of one per batch: a pod ADD touches two namespaces). Each ip batch stops at its first
- * failing line, an nft batch is one transaction; a failing batch ends the chain. Returns null on success.
+ * failing line, an nft batch is one transaction; a failing batch ends the chain. A background batch runs
+ * alongside the next one. Returns null on success. Exit codes: 10 + i batch i failed; 40 + i batch i and
+ * the background batch before it failed.
  */
 export async function runBatchChain(runner: CommandRunner, netns: string | undefined, batches: readonly ChainedBatch[]): Promise<ChainFailure | null> {
-  const script = batches
-    .map((b, i) => {
-      const enter = b.netns === undefined ? '' : `nsenter --net=${shQuote(netnsPath(b.netns))} `;
-      const tool = b.tool === 'nft' ? 'nft -f -' : 'ip -batch -';
-      return `${enter}${tool} <<'TF_BATCH_${i}' || exit ${10 + i}\n${b.lines.join('\n')}\nTF_BATCH_${i}`;
-    })
-    .join('\n');
+  const parts: string[] = [];
+  let bg: number | undefined;
+  batches.forEach((b, i) => {
+    const enter = b.netns === undefined ? '' : `nsenter --net=${shQuote(netnsPath(b.netns))} `;
+    const head = `${enter}${b.tool === 'nft' ? 'nft -f -' : 'ip -batch -'} <<'TF_BATCH_${i}'`;
+    const body = `${b.lines.join('\n')}\nTF_BATCH_${i}`;
+    if (b.background && i < batches.length - 1) {
+      parts.push(`${head} &\n${body}`, 'tf_bg=$!');
+      bg = i;
+      return;
+    }
+    const onFail = bg === undefined ? `exit ${10 + i}` : `{ wait $tf_bg || exit ${40 + i}; exit ${10 + i}; }`;
+    parts.push(`${head} || ${onFail}\n${body}`);
+    if (bg !== undefined) parts.push(`wait $tf_bg || exit ${10 + bg}`);
+    bg = undefined;
+  });
+  const script = parts.join('\n');
   const argv = inNetns(netns, ['sh', '-c', script]);
   let res: CommandResult;
   try {
@@ -136,15 +155,21 @@ export async function runBatchChain(runner: CommandRunner, netns: string | undef
     throw new DatapathCommandError(`cannot run sh: ${err instanceof Error ? err.message : String(err)}`, { command: argv, exitCode: null, stderr: '' });
   }
   if (res.code === 0) return null;
-  const batch = res.code === null ? -1 : res.code - 10;
-  if (batch < 0 || batch >= batches.length) {
+  const both = res.code !== null && res.code >= 40;
+  const batch = res.code === null ? -1 : res.code - (both ? 40 : 10);
+  if (batch < 0 || batch >= batches.length || (both && !batches[batch - 1]?.background)) {
     throw new DatapathCommandError(`batch chain exited with ${res.code}: ${res.stderr.trim()}`, { command: argv, exitCode: res.code, stderr: res.stderr });
   }
-  const { lines, tool } = batches[batch];
-  if (tool === 'nft') return { batch, error: new DatapathApplyError('nft', [nftFailure(res.stderr)]) };
-  const failures = parseBatchFailures(res.stderr, lines);
-  if (failures.length === 0) failures.push({ line: lines[0], error: res.stderr.trim() || `exit code ${res.code}` });
-  return { batch, error: new DatapathApplyError('ip', failures) };
+  const failure: ChainFailure = { batch, error: batchError(batches[batch], res.stderr, res.code) };
+  if (both) failure.background = { batch: batch - 1, error: batchError(batches[batch - 1], res.stderr, res.code) };
+  return failure;
+}
+
+function batchError(b: ChainedBatch, stderr: string, code: number | null): DatapathApplyError {
+  if (b.tool === 'nft') return new DatapathApplyError('nft', [nftFailure(stderr)]);
+  const failures = parseBatchFailures(stderr, b.lines);
+  if (failures.length === 0) failures.push({ line: b.lines[0], error: stderr.trim() || `exit code ${code}` });
+  return new DatapathApplyError('ip', failures);
 }
 
 /** Applies an nft script as one transaction (all or nothing). */

@@ -113,30 +113,51 @@ test('ADD chains both batches in one process, retries once after removing a left
   await assert.rejects(addPodInterface(missing, F, { name: 'v', table: 1001, vni: 5 }, 1450), { code: 'DATAPATH_NETNS_MISSING' });
 });
 
-test('ADD with a policy transaction: nft first in the chain; a leftover tap is replaced without applying the policy twice', async () => {
+test('ADD with a policy transaction: nft alongside the node side, before the pod side; failures of either are handled', async () => {
   const nftLines = ['add element ip tf tf_ingress { "tap0123" : jump tf_sg_1 }'];
   const results: boolean[] = [];
   const nft = { lines: nftLines, filtered: true, failClosed: ['add table ip tf'], onResult: (ok: boolean) => results.push(ok) };
-  let attempts = 0;
   const isChain = (argv: readonly string[]) => argv.some((a) => a.includes('TF_BATCH_0'));
+  const scriptOf = (c: { argv: readonly string[] }) => c.argv[c.argv.length - 1];
+  // a leftover tap: the node side fails, the transaction applied; the retry plumbs without nft
+  let attempts = 0;
   const c = ctxWith((argv) => {
     if (isChain(argv)) return ++attempts === 1 ? { code: 11, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' } : undefined;
     if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
     return undefined;
   });
   const res = await addPodInterface(c.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, nft);
-  assert.deepEqual(results, [true], 'the transaction applied (the node side failed after it)');
+  assert.deepEqual(results, [true], 'the transaction applied (the node side failed alongside it)');
   assert.equal(res.replacedStale, true);
   assert.equal(res.policy, 'installed');
-  const first = c.calls[0].argv[c.calls[0].argv.length - 1];
-  assert.ok(first.startsWith(`nft -f - <<'TF_BATCH_0' || exit 10\n${nftLines[0]}\nTF_BATCH_0\nip -batch - <<'TF_BATCH_1' || exit 11\n`), first);
-  const retried = c.calls[c.calls.length - 1].argv[c.calls[c.calls.length - 1].argv.length - 1];
-  assert.ok(retried.startsWith("ip -batch - <<'TF_BATCH_0' || exit 10\nlink add tap0123"), retried);
+  assert.ok(scriptOf(c.calls[0]).startsWith(`nft -f - <<'TF_BATCH_0' &\n${nftLines[0]}\nTF_BATCH_0\ntf_bg=$!\nip -batch - <<'TF_BATCH_1' || { wait $tf_bg || exit 41; exit 11; }\n`), scriptOf(c.calls[0]));
+  assert.ok(scriptOf(c.calls[c.calls.length - 1]).startsWith("ip -batch - <<'TF_BATCH_0' || exit 10\nlink add tap0123"));
+
+  // the transaction fails, the node side is in place: fail-closed rules, then the pod side alone
+  results.length = 0;
+  const f = ctxWith((argv) => (isChain(argv) && scriptOf({ argv }).includes('nft -f') ? { code: 10, stderr: '/dev/stdin:1:1-2: Error: File exists\n' } : undefined));
+  const r2 = await addPodInterface(f.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, nft);
+  assert.equal(r2.policy, 'fail-closed');
+  assert.deepEqual(results, [false]);
+  assert.deepEqual(f.calls.map((x) => (isChain(x.argv) ? 'chain' : program(x))), ['chain', 'nft -f -', 'chain']);
+  assert.equal(f.calls[1].input, 'add table ip tf\n');
+  assert.match(scriptOf(f.calls[2]), /^nsenter --net='\/var\/run\/netns\/cni-1' ip -batch - <<'TF_BATCH_0' \|\| exit 10\nlink set dev lo up/);
+
+  // both fail: fail-closed, then the leftover retry
+  let n = 0;
+  const both = ctxWith((argv) => {
+    if (isChain(argv)) return ++n === 1 ? { code: 41, stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' } : undefined;
+    if (argv.includes('sh')) return { stdout: sectionsOutput({ link: TAP_LINK, rules: RULES }) };
+    return undefined;
+  });
+  const r3 = await addPodInterface(both.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, nft);
+  assert.deepEqual([r3.policy, r3.replacedStale], ['fail-closed', true]);
+
   // nothing to filter: no nft batch at all
   const plain = ctxWith(() => undefined);
-  const r2 = await addPodInterface(plain.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, { lines: [], filtered: false, failClosed: [] });
-  assert.equal(r2.policy, 'none');
-  assert.doesNotMatch(plain.calls[0].argv[plain.calls[0].argv.length - 1], /nft/);
+  const r4 = await addPodInterface(plain.ctx, F, { name: 'v', table: 1001, vni: 5 }, 1450, { lines: [], filtered: false, failClosed: [] });
+  assert.equal(r4.policy, 'none');
+  assert.doesNotMatch(scriptOf(plain.calls[0]), /nft/);
 });
 
 const GOOD: PodObserved = {

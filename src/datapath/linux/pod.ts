@@ -1,12 +1,12 @@
 // Pod interface plumbing for CNI ADD / DEL / CHECK: a veth whose peer is born inside the pod namespace
 // under CNI_IFNAME, addresses, routes and static neighbours on both sides, and the VRF's policy rules for
-// the tap. ADD is one `nft -f` with the interface's policies (nft-pod.ts), then one `ip -batch` in the node
-// namespace and one in the pod namespace, chained in one process start: the policies are in place before
-// the veth exists. DEL reads, then deletes exactly what exists (idempotent); CHECK reads both sides and
+// the tap. ADD is one `ip -batch` in the node namespace (alongside it, one `nft -f` with the interface's
+// policies, nft-pod.ts) and then one in the pod namespace, chained in one process start: the policies are
+// in place before the pod has an address or a route. DEL reads, then deletes exactly what exists (idempotent); CHECK reads both sides and
 // lists every difference.
 import { GATEWAY_MAC, type LocalInterface, type Vrf } from '../model.js';
 import { DatapathPreconditionError } from '../errors.js';
-import { readSections, runBatch, runBatchChain, runNft, type ChainedBatch, type CommandRunner } from './exec.js';
+import { readSections, runBatch, runBatchChain, runNft, type ChainedBatch, type ChainFailure, type CommandRunner } from './exec.js';
 import { linkSetLine, neighReplaceLine, netnsPath, podSideLines, ruleSelector, tapAddLine } from './ip-lines.js';
 import { parseLinks, parseNeighbours, parseRoutes, parseRules, type KRule } from './kernel-state.js';
 import { rulePriorities, type Ownership } from './ownership.js';
@@ -43,7 +43,7 @@ export interface PodNft {
   filtered: boolean;
   /** applied instead when the transaction fails */
   failClosed: readonly string[];
-  /** told whether the transaction was applied, before the veth is created */
+  /** told whether the transaction was applied */
   onResult?(applied: boolean): void;
 }
 
@@ -68,28 +68,39 @@ export function podHostLines(f: LocalInterface, table: number, mtu: number, own:
 export async function addPodInterface(ctx: PodContext, f: LocalInterface, vrf: Vrf, mtu: number, nft?: PodNft): Promise<PodAddResult> {
   const path = netnsPath(f.netns);
   if (!ctx.netnsExists(path)) throw new DatapathPreconditionError('DATAPATH_NETNS_MISSING', `pod network namespace ${path} does not exist`, { netns: f.netns });
-  const plumb: ChainedBatch[] = [{ lines: podHostLines(f, vrf.table, mtu, ctx.own) }, { netns: path, lines: podSideLines(f) }];
+  const host: ChainedBatch = { lines: podHostLines(f, vrf.table, mtu, ctx.own) };
+  const podSide: ChainedBatch = { netns: path, lines: podSideLines(f) };
+  const plumb = [host, podSide];
   let policy: PodAddResult['policy'] = nft?.filtered ? 'installed' : 'none';
-  let chain: ChainedBatch[] = nft && nft.lines.length > 0 ? [{ tool: 'nft', lines: nft.lines }, ...plumb] : plumb;
-  let failed = await runBatchChain(ctx.runner, ctx.netns, chain);
-  if (chain.length > plumb.length) {
-    const nftFailed = failed?.batch === 0;
-    nft?.onResult?.(!nftFailed);
-    if (nftFailed) {
-      // Nothing of the transaction applied: drop the interface's traffic until the next render, then plumb.
-      await runNft(ctx.runner, ctx.netns, nft!.failClosed.join('\n') + '\n');
-      policy = 'fail-closed';
-      failed = await runBatchChain(ctx.runner, ctx.netns, plumb);
-    } else if (failed) failed = { ...failed, batch: failed.batch - 1 };
-    chain = plumb;
-  }
+  const failClosed = async (): Promise<void> => {
+    await runNft(ctx.runner, ctx.netns, nft!.failClosed.join('\n') + '\n');
+    policy = 'fail-closed';
+  };
+  let failed: ChainFailure | null;
+  if (nft && nft.lines.length > 0) {
+    // The policy transaction runs alongside the node side and is in place before the pod side gives the
+    // pod its address and routes: no packet reaches or leaves the pod before it.
+    failed = await runBatchChain(ctx.runner, ctx.netns, [{ tool: 'nft', background: true, lines: nft.lines }, ...plumb]);
+    const nftFailed = failed?.batch === 0 || failed?.background !== undefined;
+    nft.onResult?.(!nftFailed);
+    if (failed?.batch === 0) {
+      // The node side is in place; nothing of the transaction applied: drop the interface's traffic until
+      // the next render, then give the pod its side.
+      await failClosed();
+      failed = await runBatchChain(ctx.runner, ctx.netns, [podSide]);
+      if (failed) failed = { ...failed, batch: 1 };
+    } else {
+      if (failed?.background) await failClosed();
+      if (failed) failed = { batch: failed.batch - 1, error: failed.error };
+    }
+  } else failed = await runBatchChain(ctx.runner, ctx.netns, plumb);
   let replacedStale = false;
   if (failed?.batch === 0) {
     // A leftover of an earlier ADD (tap or rules): remove it and try once more.
     const removed = await deletePodInterface(ctx, { tap: f.tap, ip: f.ip });
     if (removed.length === 0) throw failed.error;
     replacedStale = true;
-    failed = await runBatchChain(ctx.runner, ctx.netns, chain);
+    failed = await runBatchChain(ctx.runner, ctx.netns, plumb);
   }
   if (failed) {
     if (failed.batch > 0) await deletePodInterface(ctx, { tap: f.tap, ip: f.ip }).catch(() => []);
