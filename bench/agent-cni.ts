@@ -3,8 +3,10 @@
 // the result, over `count` sequential pods whose config already exists (kube-manager runs ahead of the
 // kubelet). One node namespace on a small fabric, a real config API (with the schema transformer) in
 // this process, the agent as its own process (`tfctl serve agent`, no control node: it renders after
-// its End-of-RIB timeout). Reusable: `npm run bench -- datapath` calls measureTfCniAdd() next to the
-// bridge anchor; `npm run bench -- agent-cni [--pods N]` runs it alone.
+// its End-of-RIB timeout). Every pod is in its namespace's default security group, as kube-manager makes
+// it (members reach each other, anything goes out), so every ADD also installs the pod's policies and
+// adds its address to the group (docs/datapath.md, "Pod plumbing"). Reusable: `npm run bench -- datapath`
+// calls measureTfCniAdd() next to the bridge anchor; `npm run bench -- agent-cni [--pods N]` runs it alone.
 import { once } from 'node:events';
 import { spawnInNetns } from '../src/datapath/linux/netns.js';
 import { startTestConfigApi } from '../test/support/config-api.js';
@@ -64,10 +66,16 @@ export async function openTfCni(opts: TfCniOptions = {}): Promise<TfCniBench> {
     const cfg = new ConfigBuilder(api.client);
     const project = await cfg.project(`bench-${fabric.id}`);
     const vn = await cfg.network(project, 'pods', '10.70.0.0/16');
+    const any = { start_port: 0, end_port: 65535 };
+    const sgFq = [...project, 'default-sg'];
+    const sg = await cfg.securityGroup(project, 'default-sg', [
+      { direction: '>', protocol: 'any', ethertype: 'IPv4', src_addresses: [{ security_group: sgFq.join(':') }], dst_addresses: [{ security_group: 'local' }], src_ports: [any], dst_ports: [any] },
+      { direction: '>', protocol: 'any', ethertype: 'IPv4', src_addresses: [{ security_group: 'local' }], dst_addresses: [{ subnet: { ip_prefix: '0.0.0.0', ip_prefix_len: 0 } }], src_ports: [any], dst_ports: [any] },
+    ]);
     const pods: { name: string; ns: string; obj: PodObjects }[] = [];
     for (let i = 0; i < count; i++) {
       const name = `p${i}`;
-      pods.push({ name, obj: await cfg.pod(project, 'default', name, vn, 'n1'), ns: await fabric.podNs(name) });
+      pods.push({ name, obj: await cfg.pod(project, 'default', name, vn, 'n1', [sg]), ns: await fabric.podNs(name) });
     }
     await eventually(async () => (await fetch(`${a.portApi}/vm-cfg/k8s__default__${pods[count - 1].name}`)).status === 200, 'the agent sees every pod', 120_000);
     await eventually(async () => (await a.get<{ last_render: { ok: boolean } | null }>('/Snh_AgentStatus')).last_render?.ok, 'first render', 60_000);
@@ -114,6 +122,10 @@ export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSum
       const out = bench.output();
       const plumb = [...out.matchAll(/"plumbMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (plumb.length > 0) console.log(`  agent log: datapath plumbing p50 ${plumb[plumb.length >> 1]} ms (max ${plumb[plumb.length - 1]})`);
+      const prev = [...out.matchAll(/"previewMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      if (prev.length > 0) console.log(`  agent log: policy preview p50 ${prev[prev.length >> 1]} ms (max ${prev[prev.length - 1]})`);
+      const wait = [...out.matchAll(/"waitMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      if (wait.length > 0) console.log(`  agent log: wait for the interface p50 ${wait[wait.length >> 1]} ms (max ${wait[wait.length - 1]})`);
       const served = [...out.matchAll(/"ms":([\d.]+),"command":"ADD"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (served.length > 0) console.log(`  agent log: request served p50 ${served[served.length >> 1]} ms (max ${served[served.length - 1]})`);
     }

@@ -2,8 +2,9 @@
 // virtual-router, follows the config through an informer cache, peers with the control nodes, keeps the
 // state model (model.ts) and renders it into the current network namespace through the Linux datapath,
 // serves the port API, the CNI socket for tf-cni and introspect. Level-triggered: every change (config,
-// routes, ports) schedules one recompute of the whole model; BGP advertisements follow at once, renders
-// are serialised and coalesced. The first render waits for a control node's End-of-RIB (or
+// routes, ports) that can concern this node (relevant.ts) schedules one recompute of the whole model; BGP
+// advertisements follow at once, renders are serialised and coalesced, and a render whose state is the one
+// last rendered is skipped (the datapath is re-read at least every `renderResyncMs` to repair drift). The first render waits for a control node's End-of-RIB (or
 // --eor-timeout) so that a restarted agent never withdraws routes it has not yet relearned; with the
 // persisted ports and routes snapshot, a restart changes nothing in the kernel.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { startIntrospect, type RunningServer } from '../common/http.js';
 import { summarize, type ConnectionStatus, type HealthReport } from '../common/health.js';
 import { errorMessage } from '../common/errors.js';
 import { VncCache } from '../vnc/cache.js';
+import type { VncObject } from '../vnc/object.js';
 import { VncClient } from '../vnc/client.js';
 import { NoIdError, RefsExistError } from '../vnc/errors.js';
 import { LinuxRenderer } from '../datapath/linux/renderer.js';
@@ -23,6 +25,8 @@ import type { PodAddResult, PodCheckResult } from '../datapath/linux/pod.js';
 import { tcpConnect } from '../bgp/fsm/tcp.js';
 import { AgentBgp, type ControlEndpoint } from './bgp.js';
 import { AGENT_TYPES, nodeConfig, VROUTER_PARENT, type NodeConfig } from './config-view.js';
+import { concernsNode } from './relevant.js';
+import { slimForAgent } from './slim.js';
 import { AgentUnderlayError } from './errors.js';
 import { computeState, TABLE_RANGE, VXLAN_MTU_OVERHEAD, type AgentState, type ModelInput, type VpnPath } from './model.js';
 import { DEFAULT_CNI_SOCKET, checkIp, checkNodeName, checkSeconds, checkSocketPath, type Endpoint } from './options.js';
@@ -71,6 +75,8 @@ export interface AgentOptions {
   renderQuietMs?: number;
   /** … but no longer than this after a change (default 3000 ms) */
   renderMaxDelayMs?: number;
+  /** an unchanged state is rendered again (drift repair) at least this often (default 30000 ms) */
+  renderResyncMs?: number;
   /** close BGP sessions without NOTIFICATION on stop, so that helping control nodes keep our routes (default true) */
   gracefulStop?: boolean;
   datapath?: Datapath;
@@ -137,6 +143,11 @@ export class Agent {
   #renderFailures = 0;
   #lastRender: LastRender | undefined;
   #renders = 0;
+  #rendersSkipped = 0;
+  /** the datapath state of the last successful render (JSON) and when it ran */
+  #renderedJson = '';
+  #renderedAt = 0;
+  #resyncTimer: NodeJS.Timeout | undefined;
   #cniInFlight = 0;
   #eorTimer: NodeJS.Timeout | undefined;
   #routesSaved = '';
@@ -162,8 +173,11 @@ export class Agent {
     this.#log = o.logger ?? createLogger('agent', { node: this.node });
     this.#ownsClient = typeof o.configApi === 'string';
     this.#client = typeof o.configApi === 'string' ? new VncClient({ url: o.configApi, adminToken: o.adminToken }) : o.configApi;
-    this.#cache = new VncCache(this.#client, AGENT_TYPES);
-    this.#cache.on({ add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() });
+    this.#cache = new VncCache(this.#client, AGENT_TYPES, { project: slimForAgent });
+    const changed = (type: string, ...objs: VncObject[]) => {
+      if (objs.some((o) => concernsNode(this.#cache, this.node, type, o))) this.schedule();
+    };
+    this.#cache.on({ add: (o, t) => changed(t, o), update: (o, old, t) => changed(t, o, old), delete: (o, t) => changed(t, o) });
     this.ports = new PortStore(o.stateDir ? join(o.stateDir, 'ports') : undefined);
     this.datapath = o.datapath ?? new LinuxRenderer({ ownership: { tableRange: TABLE_RANGE }, logger: this.#log.child({ component: 'datapath' }) });
     this.#metrics();
@@ -274,6 +288,11 @@ export class Agent {
       if (this.#eorTimer) clearTimeout(this.#eorTimer);
       this.#log.info({ why }, 'rendering the datapath');
       this.schedule();
+      const resyncMs = this.#o.renderResyncMs ?? 30_000;
+      this.#resyncTimer = setInterval(() => {
+        if (Date.now() - this.#renderedAt >= resyncMs) this.#requestRender();
+      }, Math.max(100, Math.min(resyncMs, 10_000)));
+      this.#resyncTimer.unref?.();
     };
     void this.#bgp.eor.then(() => allow('End-of-RIB from a control node'));
     this.#eorTimer = setTimeout(() => allow(`no End-of-RIB within ${eorMs / 1000} s${this.#bgp?.headless ? '; routes from the persisted snapshot' : ''}`), eorMs);
@@ -286,6 +305,7 @@ export class Agent {
     if (this.#eorTimer) clearTimeout(this.#eorTimer);
     if (this.#renderTimer) clearTimeout(this.#renderTimer);
     if (this.#routesTimer) clearTimeout(this.#routesTimer);
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
     this.#saveRoutes();
     for (const s of this.#servers.splice(0)) await s.close().catch(() => undefined);
     this.#cache.close();
@@ -421,11 +441,20 @@ export class Agent {
         this.#dirtySince = undefined;
         const state = this.#state;
         if (!state) break;
+        const json = JSON.stringify(state.datapath);
+        const resyncMs = this.#o.renderResyncMs ?? 30_000;
+        if (this.#lastRender?.ok && json === this.#renderedJson && Date.now() - this.#renderedAt < resyncMs) {
+          // Nothing this node renders changed (e.g. a pod of another node): no kernel read.
+          this.#rendersSkipped++;
+          continue;
+        }
         const t0 = performance.now();
         try {
           const r = (await this.datapath.render(state.datapath)) as { inSync?: boolean } | undefined;
           const ms = performance.now() - t0;
           this.#lastRender = { at: Date.now(), ok: true, ms, inSync: r?.inSync };
+          this.#renderedJson = json;
+          this.#renderedAt = Date.now();
           this.#renderFailures = 0;
           this.#renders++;
           this.registry.counter('tf_agent_renders_total', 'Datapath renders by result.').inc({ result: 'ok' });
@@ -616,6 +645,7 @@ export class Agent {
       asn: this.#config?.asn ?? null,
       render_allowed: this.#renderAllowed,
       renders: this.#renders,
+      renders_skipped: this.#rendersSkipped,
       last_render: this.#lastRender ?? null,
       headless: this.#bgp?.headless ?? false,
       end_of_rib_seen: this.#bgp?.endOfRibSeen ?? false,

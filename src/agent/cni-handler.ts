@@ -107,6 +107,7 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
   };
   // The interface as the model will have it once the port is registered: with its policies.
   const preview = agent.previewPort(port);
+  const tp = performance.now();
   const iface = preview?.iface ?? { ...localInterface(r, env, mtu), policy: DENY_ALL };
   try {
     await agent.datapath.addPod(iface, preview?.vrf ?? vrfOf(r.net), { addressGroups: preview?.addressGroups ?? [] });
@@ -115,7 +116,7 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
   }
   const t2 = performance.now();
   agent.putPort(port);
-  agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId, waitMs: Math.round(t1 - t0), plumbMs: Math.round(t2 - t1) }, 'CNI ADD');
+  agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId, waitMs: Math.round(t1 - t0), previewMs: Math.round(tp - t1), plumbMs: Math.round(t2 - tp) }, 'CNI ADD');
   return buildResult(conf.cniVersion, { ifname: env.ifname, mac: iface.mac, sandbox: env.netns, ip: iface.ip, plen: iface.plen, gateway: iface.gateway, ...(r.f.dns ? { dns: r.f.dns } : {}) });
 }
 

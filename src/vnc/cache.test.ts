@@ -117,3 +117,29 @@ test('after 410 it relists and emits exactly the differences', async () => {
     await api.close();
   }
 });
+
+test('a projection reduces objects as they enter, from the list and from the feed', async () => {
+  const api = await startConfigApi({ store: `sqlite://${join(dir, 'd.db')}`, port: 0, bookmarkMs: 100 });
+  const client = new VncClient({ url: api.url, retryBaseMs: 20 });
+  try {
+    await client.create('project', { fq_name: P, parent_type: 'domain' });
+    const a = await client.create('virtual-network', { fq_name: [...P, 'a'], parent_type: 'project', display_name: 'A' });
+    const seen: string[] = [];
+    const cache = new VncCache(client, ['virtual-network'], {
+      project: (o, t) => {
+        seen.push(t);
+        return { uuid: o.uuid, fq_name: o.fq_name, ...(o.parent_uuid ? { parent_uuid: o.parent_uuid } : {}), id_perms: { last_modified: o.id_perms?.last_modified } };
+      },
+    });
+    await cache.start();
+    assert.deepEqual(Object.keys(cache.get(a.uuid)!).sort(), ['fq_name', 'id_perms', 'parent_uuid', 'uuid']);
+    const b = await client.create('virtual-network', { fq_name: [...P, 'b'], parent_type: 'project', display_name: 'B' });
+    await until(() => cache.get(b.uuid) !== undefined, 'the new network');
+    assert.equal(cache.get(b.uuid)!.display_name, undefined);
+    assert.ok(seen.length >= 2 && seen.every((t) => t === 'virtual-network'));
+    cache.close();
+  } finally {
+    client.close();
+    await api.close();
+  }
+});

@@ -24,6 +24,12 @@ export interface CacheOptions {
   onConnect?(revision: number): void;
   /** reconnect when the feed is silent this long (default 30 s) */
   idleTimeoutMs?: number;
+  /**
+   * Reduces every object as it enters the cache (after normalisation) to what the consumer reads, so that
+   * a component following whole types keeps only the fields it needs (the agent: docs/agent.md). Must keep
+   * uuid, fq_name, parent_uuid, the refs' uuids and id_perms.last_modified.
+   */
+  project?(obj: VncObject, type: string): VncObject;
 }
 
 interface Entry {
@@ -31,18 +37,28 @@ interface Entry {
   obj: VncObject;
 }
 
+type RefEntry = { to: string[]; uuid: string; attr?: unknown; href?: string };
+
+/** A reference entry already in the stored shape {to, uuid, attr} (what the change feed sends). */
+function storedShape(e: RefEntry): boolean {
+  if (e.attr === undefined) return false;
+  for (const k in e) if (k !== 'to' && k !== 'uuid' && k !== 'attr') return false;
+  return true;
+}
+
 function normalize(obj: VncObject, type: string): VncObject {
   const rt = findType(type);
   const out: VncObject = { ...obj, name: obj.fq_name[obj.fq_name.length - 1] };
-  delete out.href;
-  delete out.parent_href;
+  // Objects from the feed have none of these: deleting only what is there keeps V8's fast objects.
+  if ('href' in out) delete out.href;
+  if ('parent_href' in out) delete out.parent_href;
   if (rt) {
     for (const r of rt.refs.values()) {
-      const list = out[r.field] as { to: string[]; uuid: string; attr?: unknown; href?: string }[] | undefined;
-      if (list) out[r.field] = list.map((e) => ({ to: e.to, uuid: e.uuid, attr: e.attr ?? null }));
+      const list = out[r.field] as RefEntry[] | undefined;
+      if (list && !list.every(storedShape)) out[r.field] = list.map((e) => ({ to: e.to, uuid: e.uuid, attr: e.attr ?? null }));
     }
-    for (const b of rt.backRefs) delete out[b.field];
-    for (const c of rt.children) delete out[c.field];
+    for (const b of rt.backRefs) if (b.field in out) delete out[b.field];
+    for (const c of rt.children) if (c.field in out) delete out[c.field];
   }
   return out;
 }
@@ -168,6 +184,11 @@ export class VncCache {
 
   // --- internals ---------------------------------------------------------------------------
 
+  #normalize(raw: VncObject, type: string): VncObject {
+    const obj = normalize(raw, type);
+    return this.#opts.project ? this.#opts.project(obj, type) : obj;
+  }
+
   #emit(kind: 'add' | 'update' | 'delete', obj: VncObject, type: string, old?: VncObject): void {
     for (const h of this.#handlers) {
       try {
@@ -241,7 +262,7 @@ export class VncCache {
       this.#listedAt.set(type, page.revision);
       since = Math.min(since, page.revision);
       for (const raw of page.items) {
-        const obj = normalize(raw, type);
+        const obj = this.#normalize(raw, type);
         seen.add(obj.uuid);
         this.#upsert(obj, type);
       }
@@ -285,7 +306,7 @@ export class VncCache {
     if (!this.types.includes(type) || !ev.object) return;
     if (ev.revision <= (this.#listedAt.get(type) ?? 0)) return;
     if (ev.type === 'DELETED') this.#remove(ev.object.uuid);
-    else this.#upsert(normalize(ev.object, type), type);
+    else this.#upsert(this.#normalize(ev.object, type), type);
     this.#revision = Math.max(this.#revision, ev.revision);
   }
 }
