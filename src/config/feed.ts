@@ -82,6 +82,19 @@ export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, s
       finish();
     }
   };
+  // Live batches are coalesced until the current synchronous burst ends (a store's group commit
+  // publishes many transactions at once): one socket write, and one read for the consumer.
+  let pendingText = '';
+  const flushPending = (): void => {
+    const text = pendingText;
+    pendingText = '';
+    write(text);
+  };
+  const writeLive = (text: string): void => {
+    if (text.length === 0) return;
+    if (pendingText === '') queueMicrotask(flushPending);
+    pendingText += text;
+  };
   const encode = (b: KvBatch): string => {
     if (b.revision <= last) return '';
     last = b.revision;
@@ -100,7 +113,7 @@ export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, s
   };
   cleanup.push(
     mirror.subscribe((b) => {
-      if (live) write(encode(b));
+      if (live) writeLive(encode(b));
       else pending.push(b);
     }),
     mirror.onReset(() => finish()),

@@ -84,9 +84,10 @@ export function startWatch(transport: Transport, opts: WatchOptions): WatchHandl
         arm();
         buf += chunk.toString('utf8');
         let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
+        let pos = 0;
+        while ((nl = buf.indexOf('\n', pos)) >= 0) {
+          const line = buf.slice(pos, nl);
+          pos = nl + 1;
           if (!line.trim()) continue;
           const ev = parseWire(line) as WatchEvent;
           if (ev.type === 'BOOKMARK') {
@@ -94,7 +95,8 @@ export function startWatch(transport: Transport, opts: WatchOptions): WatchHandl
               revision = ev.revision;
               partial = { rev: -1, count: 0 };
             }
-            await opts.onEvent(ev);
+            const wait = opts.onEvent(ev);
+            if (wait) await wait;
           } else {
             if (ev.revision <= revision) continue;
             if (ev.revision === partial.rev) {
@@ -107,12 +109,14 @@ export function startWatch(transport: Transport, opts: WatchOptions): WatchHandl
               partial = { rev: ev.revision, count: 0 };
               seen = 0;
             }
-            await opts.onEvent(ev);
+            const wait = opts.onEvent(ev);
+            if (wait) await wait;
             partial.count++;
             seen++;
           }
           if (closed) return;
         }
+        buf = buf.slice(pos);
       }
     } finally {
       if (idle) clearTimeout(idle);
