@@ -29,6 +29,7 @@ function setup() {
   const groups = new Map<PathAttributes, AttrGroup>();
   let writable = true;
   const sent: Sent[] = [];
+  const faults: unknown[] = [];
   const exp = new PeerExport({
     tables, pool, sources, sourceId: peer.id, log: createLogger('test'),
     group: (_f, _src, attrs) => {
@@ -47,6 +48,7 @@ function setup() {
       sent.push({ announced: u.announced.map((a) => `${formatNlri(a.nlri)}#${a.labels.join('.')}`), withdrawn: u.withdrawn.map((w) => formatNlri(w)), eor: u.endOfRib !== undefined });
       return writable;
     },
+    fault: (err) => faults.push(err),
   }, scheduler);
   t.subscribeIds((ids) => exp.touched('inet-vpn', t, groupTouched(t, ids)));
   exp.open();
@@ -56,7 +58,7 @@ function setup() {
   };
   const announced = () => sent.flatMap((s) => s.announced);
   const withdrawn = () => sent.flatMap((s) => s.withdrawn);
-  return { t, exp, scheduler, sent, run, announced, withdrawn, setWritable: (w: boolean) => (writable = w), deferred };
+  return { t, exp, scheduler, sent, run, announced, withdrawn, setWritable: (w: boolean) => (writable = w), deferred, faults };
 }
 
 const vpn = (prefix: string): Nlri => ({ family: 'inet-vpn', rd: '64512:1', prefix });
@@ -186,4 +188,21 @@ test('the scheduler runs jobs round-robin and yields between slices', () => {
   s.cancel(c);
   deferred.shift()?.();
   assert.equal(log.at(-1), 'a', 'a cancelled job gets no step');
+});
+
+test('a failing step resets the session instead of leaving Adj-RIB-Out unknown', () => {
+  const { t, exp, faults, sent } = setup();
+  t.upsert(vpn('10.0.0.1/32'), { source: LOCAL_SOURCE, attrs: attrs(), labels: [5] });
+  t.flush();
+  exp.scan('inet-vpn', { eor: true });
+  const broken = t.bestLabelAt.bind(t);
+  t.bestLabelAt = () => {
+    throw new Error('boom');
+  };
+  assert.equal(exp.step(), 'idle');
+  t.bestLabelAt = broken;
+  assert.equal(faults.length, 1);
+  assert.deepEqual(sent, []);
+  assert.equal(exp.sent('inet-vpn'), 0);
+  assert.ok(exp.inSync, 'closed: nothing pending');
 });

@@ -72,6 +72,8 @@ export interface ExportHost {
   group(f: Family, src: SourceInfo, attrs: PathAttributes): AttrGroup | undefined;
   /** Writes a message; false: wait for drained(). */
   send(msg: Uint8Array): boolean;
+  /** The export hit a bug: what was sent is unknown, the session must start over. */
+  fault(err: unknown): void;
 }
 
 const ORDER: readonly Family[] = ['route-target', 'inet', 'inet-vpn', 'e-vpn'];
@@ -213,6 +215,18 @@ export class PeerExport implements ExportJob {
   }
 
   step(): 'more' | 'idle' {
+    try {
+      return this.#step();
+    } catch (err) {
+      // a bug, not a protocol event: Adj-RIB-Out may not match what went out, so start the session over
+      this.close();
+      this.#host.log.error({ err }, 'export failed; resetting the session');
+      this.#host.fault(err);
+      return 'idle';
+    }
+  }
+
+  #step(): 'more' | 'idle' {
     if (!this.#active || this.#blocked) return 'idle';
     if (!this.#write(this.#held.splice(0))) return 'idle';
     let routes = STEP_ROUTES;
