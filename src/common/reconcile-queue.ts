@@ -45,6 +45,11 @@ export class ReconcileQueue<K> {
     return this.#waiting.size + this.#running.size + this.#timers.size;
   }
 
+  /** Keys waiting for a worker (not running, not backing off). */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
   get lastErrors(): ReadonlyMap<K, string> {
     return this.#lastError;
   }
