@@ -128,7 +128,7 @@ test('after headless mode, a control node with graceful restart (restarted: it d
   const rrOf = async (port: number, restarting: boolean) => {
     const s = new Speaker({
       asn: 64512, routerId: R, listen: { port, address: R }, holdTime: 9, connectRetryTime: 1, rtcWait: 1,
-      ...(restarting ? { gracefulRestart: { restartTime: 60, restarting: true, selectionDeferralTime: 30, peerWaitTime: 1 } } : {}),
+      ...(restarting ? { gracefulRestart: { restartTime: 60, restarting: true, selectionDeferral: { time: 30, peerWait: 1 } } } : {}),
     });
     for (const a of [X, Y]) s.addPeer({ address: a, asn: 64512, families: ['inet-vpn', 'route-target'], rrClient: true, passive: true });
     await s.start();

@@ -225,6 +225,8 @@ test('configuration errors are typed and change nothing', async () => {
   assert.throws(() => a.addPeer({ address: '10.0.0.1', asn: 1 }), { code: 'BGP_PEER_EXISTS' });
   assert.throws(() => new Speaker({ asn: 0, routerId: '1.1.1.1' }), { code: 'BGP_BAD_CONFIG' });
   assert.throws(() => new Speaker({ asn: 1, routerId: '0.0.0.0' }), { code: 'BGP_BAD_CONFIG' });
+  assert.throws(() => new Speaker({ asn: 1, routerId: '1.1.1.1', gracefulRestart: { restartTime: 60, selectionDeferral: { time: 60 } } }), { code: 'BGP_BAD_CONFIG' }, 'deferral without restarting');
+  assert.throws(() => new Speaker({ asn: 1, routerId: '1.1.1.1', gracefulRestart: { restartTime: 60, restarting: true, selectionDeferral: { time: -1 } } }), { code: 'BGP_BAD_CONFIG' });
   assert.equal(a.removePeer('10.0.0.1'), true);
   assert.equal(a.removePeer('10.0.0.1'), false);
 });
@@ -254,7 +256,7 @@ const announcedPrefixes = (raw: RawBgpPeer) => updates(raw).flatMap((m) => (m.ty
 
 test('a restarting speaker sends nothing, End-of-RIB included, until every expected peer has sent its End-of-RIB (RFC 4724 §4.1)', async () => {
   const [rA, aA, bA] = [addr(), addr(), addr()];
-  const r = await speaker({ address: rA, gracefulRestart: { restartTime: 60, restarting: true, selectionDeferralTime: 120, peerWaitTime: 120 } });
+  const r = await speaker({ address: rA, gracefulRestart: { restartTime: 60, restarting: true, selectionDeferral: { time: 120 } } });
   for (const p of [aA, bA]) r.addPeer({ address: p, asn: 64512, passive: true, rrClient: true, families: ['inet'] });
   r.originate({ nlri: { family: 'inet', prefix: '10.60.0.0/16' }, attrs: { nextHop: rA } });
   const caps = [{ kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'four-octet-as', asn: 64512 }, grCap(false, [[1, 1]])] as Capability[];

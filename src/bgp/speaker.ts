@@ -35,12 +35,12 @@ export interface SpeakerGracefulRestart extends GracefulRestartConfig {
   /** Seconds to wait for a restarted peer's End-of-RIB before dropping its stale routes (default 360). */
   readonly stalePathTime?: number;
   /**
-   * With `restarting`: the longest route-selection deferral (RFC 4724 §4.1 Selection_Deferral_Timer),
-   * seconds (default 360). Nothing is sent until every expected peer has sent End-of-RIB, or this runs out.
+   * With `restarting`: defer route selection (RFC 4724 §4.1) — nothing is sent, End-of-RIB included, until
+   * every expected peer has sent End-of-RIB, or `time` (the Selection_Deferral_Timer, seconds) runs out; a
+   * configured peer that has not come back is waited for `peerWait` seconds (default `time`). Absent: the R
+   * bit only, routes go out as they come (what an agent, whose routes are its own interfaces, wants).
    */
-  readonly selectionDeferralTime?: number;
-  /** With `restarting`: seconds to wait for a configured peer that has not come back (default selectionDeferralTime). */
-  readonly peerWaitTime?: number;
+  readonly selectionDeferral?: { readonly time: number; readonly peerWait?: number };
 }
 
 export interface SpeakerOptions {
@@ -110,11 +110,13 @@ export class Speaker {
     if (gr && (!Number.isInteger(gr.restartTime) || gr.restartTime < 0 || gr.restartTime > 4095)) {
       throw new BgpConfigError(`gracefulRestart.restartTime must be 0..4095 seconds, got ${gr.restartTime}`, { field: 'gracefulRestart' });
     }
-    for (const k of ['stalePathTime', 'selectionDeferralTime', 'peerWaitTime'] as const) {
-      const v = gr?.[k];
+    for (const [k, v] of [['stalePathTime', gr?.stalePathTime], ['selectionDeferral.time', gr?.selectionDeferral?.time], ['selectionDeferral.peerWait', gr?.selectionDeferral?.peerWait]] as const) {
       if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 86400)) {
         throw new BgpConfigError(`gracefulRestart.${k} must be 0..86400 seconds, got ${JSON.stringify(v)}`, { field: 'gracefulRestart' });
       }
+    }
+    if (gr?.selectionDeferral && !gr.restarting) {
+      throw new BgpConfigError('gracefulRestart.selectionDeferral needs restarting: true (only a restarting speaker defers)', { field: 'gracefulRestart' });
     }
     this.#opts = opts;
     this.asn = opts.asn;
@@ -138,10 +140,10 @@ export class Speaker {
       tables.set(f, t);
     }
     this.tables = tables;
-    if (gr?.restarting) {
-      const time = gr.selectionDeferralTime ?? 360;
+    const sd = gr?.restarting ? gr.selectionDeferral : undefined;
+    if (sd) {
       this.#deferral = new SelectionDeferral({
-        families: FAMILIES, time, peerWait: Math.min(time, gr.peerWaitTime ?? time), clock: opts.clock ?? systemClock,
+        families: FAMILIES, time: sd.time, peerWait: Math.min(sd.time, sd.peerWait ?? sd.time), clock: opts.clock ?? systemClock,
         onDone: (f, why) => {
           this.#log.info({ family: f, why }, 'route selection deferral over (RFC 4724): sending routes and End-of-RIB');
           for (const p of this.#peers.values()) p.release(f);

@@ -79,9 +79,16 @@ test('a VRF per routing instance, named as the original, and the master instance
   assert.ok(names.includes('default-domain:cn-test:red:red.evpn.0'));
   assert.ok(names.includes('default-domain:default-project:ip-fabric:ip-fabric.inet.0'));
   assert.ok(!names.some((n) => n.startsWith(`${MASTER_INSTANCE}.`)), 'the master instance has no VRF tables');
-  const { body } = await introspect<{ instances: { name: string; import_target: string[]; export_target: string[]; vn_index: number; vxlan_id: number }[] }>('/Snh_ShowRoutingInstanceReq?search_string=cn-test:red');
-  const r = body.instances.find((i) => i.name === riName(red))!;
-  const t = await cfg.targets(red);
+  // the transformer writes the target refs, and they reach the control node through the change feed: wait
+  const t = await eventually(async () => {
+    const x = await cfg.targets(red);
+    return x.import.length > 0 && x;
+  }, 'targets of red');
+  const r = await eventually(async () => {
+    const { body } = await introspect<{ instances: { name: string; import_target: string[]; export_target: string[]; vn_index: number; vxlan_id: number }[] }>('/Snh_ShowRoutingInstanceReq?search_string=cn-test:red');
+    const x = body.instances.find((i) => i.name === riName(red));
+    return x && x.import_target.length === t.import.length && x;
+  }, 'red instance with its targets');
   assert.deepEqual(r.import_target, t.import);
   assert.deepEqual(r.export_target, t.export);
   assert.equal(r.vn_index, red.index);

@@ -89,7 +89,7 @@ export class RoutingRuntime {
       ...(gr.enable ? {
         gracefulRestart: {
           restartTime: gr.restartTime, forwarding: [...FAMILIES], stalePathTime: gr.endOfRibTimeout,
-          restarting: true, selectionDeferralTime: gr.endOfRibTimeout, peerWaitTime: Math.min(gr.endOfRibTimeout, o.grPeerWaitTime ?? GR_PEER_WAIT),
+          restarting: true, selectionDeferral: { time: gr.endOfRibTimeout, peerWait: o.grPeerWaitTime ?? GR_PEER_WAIT },
         },
       } : {}),
       logger: o.logger.child({ component: 'bgp' }),
