@@ -7,7 +7,8 @@
 // them, and subscribes (RTC) to the import targets of its VRFs. Default 2 networks per agent: every network
 // has two agents (routes flow between agents of one network and, by policy, to the partner network's),
 // 300,000 route deliveries to agents; more networks per agent multiply the deliveries (10: 1.9 M).
-// Figures: converge_s — from every session Established and the routes originated at once, to every
+// Figures: converge_s — from every session Established and the agents told to originate their routes (all
+// of them, one agent per event-loop turn of the agents' process), to every
 // agent holding exactly the VPN paths it should (computed here from the targets); rss_bytes_per_path —
 // the control node's RSS at convergence divided by its VRF paths; withdraw_after_cut_s — from SIGSTOP of
 // one agent's process (its TCP session stays open, silent) to every other agent having dropped all of
@@ -80,9 +81,10 @@ function compile(): string {
 }
 
 /** A child speaking JSON lines: next(event) resolves with the first line of that event. */
-function jsonChild(cmd: string, args: string[], name: string): { proc: ChildProcess; next(event: string, timeoutMs?: number): Promise<Record<string, unknown>>; send(line: string): void } {
+function jsonChild(cmd: string, args: string[], name: string): { proc: ChildProcess; next(event: string, timeoutMs?: number): Promise<Record<string, unknown>>; send(line: string): void; downs(): number } {
   const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TF_LOG_LEVEL: 'warn' } });
   const seen: Record<string, unknown>[] = [];
+  let downs = 0;
   const waiters: { event: string; resolve: (o: Record<string, unknown>) => void }[] = [];
   createInterface({ input: proc.stdout }).on('line', (l) => {
     if (!l.startsWith('{')) {
@@ -90,7 +92,10 @@ function jsonChild(cmd: string, args: string[], name: string): { proc: ChildProc
       return;
     }
     const o = JSON.parse(l) as Record<string, unknown>;
-    if (o.event === 'session-down') console.log(`  [${name}] session down: ${String(o.agent)} ${String(o.reason)}`);
+    if (o.event === 'session-down') {
+      downs++;
+      console.log(`  [${name}] session down: ${String(o.agent)} ${String(o.reason)}`);
+    }
     seen.push(o);
     for (const w of [...waiters]) if (w.event === o.event) {
       waiters.splice(waiters.indexOf(w), 1);
@@ -101,6 +106,7 @@ function jsonChild(cmd: string, args: string[], name: string): { proc: ChildProc
   return {
     proc,
     send: (line) => proc.stdin.write(`${line}\n`),
+    downs: () => downs,
     next: (event, timeoutMs = 600_000) => {
       const hit = seen.find((o) => o.event === event);
       if (hit) return Promise.resolve(hit);
@@ -265,6 +271,7 @@ export async function main(args: string[]): Promise<void> {
     console.log(`  control node: ${held} VRF paths, ${vpnPaths} VPN paths; RSS ${(rss / 1048576).toFixed(1)} MB (peak ${(hwm / 1048576).toFixed(1)} MB, ${(rssBase / 1048576).toFixed(1)} MB before the routes)`);
     console.log(`  RSS per VRF path: ${(rss / held).toFixed(0)} B total, ${((rss - rssBase) / held).toFixed(0)} B added by the routes   (target ≤ 1024 B)`);
     if (held !== vrfPaths) console.log(`  NOTE: ${held} VRF paths held, ${vrfPaths} expected`);
+    console.log(`  agent sessions lost (hold timer or other) up to convergence: ${others.downs() + alone.downs()}`);
 
     // ---- cut one agent: SIGSTOP its process, the session stays open and silent ----
     await sleep(1000);
