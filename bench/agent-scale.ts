@@ -7,11 +7,16 @@
 // virtual-routers) and `--services` ClusterIP services with two members each.
 //
 //  1. anchor: the same agent on the same node with only its local pods in the cluster: RSS once settled.
-//  2. the cluster is populated; the agent is started again: time to ready, RSS once settled.
+//  2. the cluster is populated; the config cache alone is measured in a child process after a full GC
+//     (bench/agent/cache-heap.ts), with the pod types kept whole (anchor) and reduced as the agent keeps
+//     them; the agent is started again: time to ready, RSS and heap once settled.
 //  3. churn: `--churn` pods are created on other nodes and deleted again (4 + 3 writes each, 8 at a time):
 //     the agent's CPU time (its own and its children's: ip/nft/sysctl run by renders) and renders meanwhile;
 //     the anchor is this process's CPU time for the same churn (it serves the config API and writes).
 import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { startTestConfigApi, type TestConfigApi } from '../test/support/config-api.js';
 import { AgentProcess, ConfigBuilder, Fabric, cniEnv, eventually, netconf, runCni } from '../test/support/agent-env.js';
@@ -26,6 +31,24 @@ function emit(figure: string, value: number, unit: string, label: string): void 
 }
 
 const TICK = 100; // USER_HZ on Linux
+
+interface AgentMemory {
+  heapMb: number;
+  objects: number;
+}
+
+/** The agent's own view of its heap (JS objects; RSS also holds freed-but-kept pages and code). */
+async function agentMemory(a: AgentProcess): Promise<AgentMemory> {
+  const st = await a.get<{ memory?: { heap_used_mb: number }; config_objects?: number }>('/Snh_AgentStatus');
+  return { heapMb: st.memory?.heap_used_mb ?? NaN, objects: st.config_objects ?? NaN };
+}
+
+/** The config cache alone, in a child process after a full GC: pod types whole (anchor) or as the agent keeps them. */
+async function cacheHeap(url: string, mode: 'whole' | 'slim'): Promise<{ heapMb: number; objects: number }> {
+  const script = join(import.meta.dirname, 'agent', 'cache-heap.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, url, mode], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { heapMb: number; objects: number };
+}
 
 interface ProcStat {
   rssMb: number;
@@ -152,7 +175,8 @@ export async function main(args: string[]): Promise<void> {
     }
     await settle(first.a);
     const empty = procStat(first.a.pid!);
-    console.log(`agent with ${localCount} local pods and nothing else: ready in ${first.readyS.toFixed(2)} s, RSS ${empty.rssMb.toFixed(1)} MB`);
+    const emptyMem = await agentMemory(first.a);
+    console.log(`agent with ${localCount} local pods and nothing else: ready in ${first.readyS.toFixed(2)} s, RSS ${empty.rssMb.toFixed(1)} MB, heap ${emptyMem.heapMb} MB, ${emptyMem.objects} config objects`);
     await first.a.stop('SIGTERM');
 
     // 2. the cluster around it
@@ -174,10 +198,15 @@ export async function main(args: string[]): Promise<void> {
     }
     console.log(`cluster written: ${pods} remote pods on ${nodes} nodes, ${services} services in ${((performance.now() - tPop) / 1000).toFixed(1)} s`);
 
+    const whole = await cacheHeap(api.url, 'whole');
+    const slim = await cacheHeap(api.url, 'slim');
+    console.log(`config cache alone (${whole.objects} objects, live heap after GC): pod types whole ${whole.heapMb.toFixed(1)} MB, as the agent keeps them ${slim.heapMb.toFixed(1)} MB`);
+
     const second = await start();
     await settle(second.a);
     const big = procStat(second.a.pid!);
-    console.log(`agent with ${pods} remote pods: ready in ${second.readyS.toFixed(2)} s, RSS ${big.rssMb.toFixed(1)} MB (peak ${big.hwmMb.toFixed(1)} MB)`);
+    const bigMem = await agentMemory(second.a);
+    console.log(`agent with ${pods} remote pods: ready in ${second.readyS.toFixed(2)} s, RSS ${big.rssMb.toFixed(1)} MB (peak ${big.hwmMb.toFixed(1)} MB), heap ${bigMem.heapMb} MB, ${bigMem.objects} config objects`);
 
     // 3. churn on other nodes
     const before = procStat(second.a.pid!);
@@ -200,6 +229,12 @@ export async function main(args: string[]): Promise<void> {
 
     emit('agent_rss_empty_mb', empty.rssMb, 'MB', `anchor: agent RSS, ${localCount} local pods, empty cluster`);
     emit('agent_rss_mb', big.rssMb, 'MB', `agent RSS, ${pods} pods on ${nodes} other nodes`);
+    if (Number.isFinite(bigMem.heapMb)) {
+      emit('agent_heap_empty_mb', emptyMem.heapMb, 'MB', 'anchor: agent heap used, empty cluster');
+      emit('agent_heap_mb', bigMem.heapMb, 'MB', `agent heap used, ${pods} remote pods`);
+    }
+    emit('cache_heap_whole_mb', whole.heapMb, 'MB', `anchor: config cache, ${whole.objects} objects kept whole`);
+    emit('cache_heap_mb', slim.heapMb, 'MB', `config cache, ${slim.objects} objects as the agent keeps them`);
     emit('agent_ready_empty_s', first.readyS, 's', 'anchor: agent start to ready, empty cluster');
     emit('agent_ready_s', second.readyS, 's', `agent start to ready, ${pods} remote pods`);
     emit('churn_agent_cpu_s', agentCpu, 's', `agent CPU during the churn (own)`);

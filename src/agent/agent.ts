@@ -26,7 +26,7 @@ import { tcpConnect } from '../bgp/fsm/tcp.js';
 import { AgentBgp, type ControlEndpoint } from './bgp.js';
 import { AGENT_TYPES, nodeConfig, VROUTER_PARENT, type NodeConfig } from './config-view.js';
 import { concernsNode } from './relevant.js';
-import { slimForAgent } from './slim.js';
+import { createSlimmer } from './slim.js';
 import { AgentUnderlayError } from './errors.js';
 import { computeState, TABLE_RANGE, VXLAN_MTU_OVERHEAD, type AgentState, type ModelInput, type VpnPath } from './model.js';
 import { DEFAULT_CNI_SOCKET, checkIp, checkNodeName, checkSeconds, checkSocketPath, type Endpoint } from './options.js';
@@ -173,7 +173,7 @@ export class Agent {
     this.#log = o.logger ?? createLogger('agent', { node: this.node });
     this.#ownsClient = typeof o.configApi === 'string';
     this.#client = typeof o.configApi === 'string' ? new VncClient({ url: o.configApi, adminToken: o.adminToken }) : o.configApi;
-    this.#cache = new VncCache(this.#client, AGENT_TYPES, { project: slimForAgent });
+    this.#cache = new VncCache(this.#client, AGENT_TYPES, { project: createSlimmer() });
     const changed = (type: string, ...objs: VncObject[]) => {
       if (objs.some((o) => concernsNode(this.#cache, this.node, type, o))) this.schedule();
     };
@@ -653,6 +653,8 @@ export class Agent {
       port_api: this.#portApiUrl ?? null,
       cni_socket: this.cniSocket ?? null,
       problems: this.#state?.problems ?? [],
+      config_objects: this.#cache.size,
+      memory: { rss_mb: Math.round(process.memoryUsage.rss() / 2 ** 20), heap_used_mb: Math.round(process.memoryUsage().heapUsed / 2 ** 20) },
     };
   }
 }
