@@ -159,7 +159,7 @@ export class Peer {
     this.#export = new PeerExport({
       tables: ctx.tables, pool: ctx.pool, sources: ctx.sources, sourceId: this.source.id, log: this.#log,
       group: (f, src, attrs) => this.#group(f, src, attrs),
-      send: (msg) => this.session.send(msg),
+      send: (msgs) => this.session.sendAll(msgs),
       fault: (err) => this.session.reset(ErrCode.CEASE, CeaseSub.OUT_OF_RESOURCES, new Uint8Array(0), `export failed: ${(err as Error).message}`),
     }, ctx.scheduler);
     const gr = config.gracefulRestart === false ? undefined : ctx.gracefulRestart;

@@ -366,3 +366,12 @@ test('input past the turn budget is handled in a later turn, in order, and count
   for (const t of turns.splice(0)) t();
   assert.equal(rec.messages.length, 3, 'handled in the next turn');
 });
+
+test('sendAll writes several messages at once and counts each', async () => {
+  const { p, s } = await establishedManual(9);
+  const before = s.sent[2];
+  assert.equal(s.sendAll([assembleUpdate({}), assembleUpdate({}), KEEPALIVE]), true);
+  await settle();
+  assert.equal(s.sent[2], before + 2);
+  assert.deepEqual(p.types().slice(-3), ['update', 'update', 'keepalive']);
+});

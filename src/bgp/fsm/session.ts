@@ -508,6 +508,26 @@ export class Session {
     return this.#write(c, msg);
   }
 
+  /** Writes several messages in one transport write (one system call); false means wait for drain. */
+  sendAll(msgs: readonly Uint8Array[]): boolean {
+    const c = this.#established;
+    if (!c || c.closed) return false;
+    if (msgs.length === 1) return this.#write(c, msgs[0]);
+    let n = 0;
+    for (const m of msgs) {
+      n += m.length;
+      this.sent[0]++;
+      this.sent[m[18]]++;
+    }
+    const all = new Uint8Array(n);
+    let o = 0;
+    for (const m of msgs) {
+      all.set(m, o);
+      o += m.length;
+    }
+    return c.t.write(all);
+  }
+
   // ---- closing --------------------------------------------------------------------------------------
 
   #sendCease(conn: Conn, subcode: number, why: string): void {

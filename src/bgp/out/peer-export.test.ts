@@ -41,11 +41,13 @@ function setup() {
       }
       return g;
     },
-    send: (msg) => {
-      const r = decodeMessage(msg, { as4: true });
-      assert.ok(r.ok && r.message.type === 'update');
-      const u = r.message;
-      sent.push({ announced: u.announced.map((a) => `${formatNlri(a.nlri)}#${a.labels.join('.')}`), withdrawn: u.withdrawn.map((w) => formatNlri(w)), eor: u.endOfRib !== undefined });
+    send: (msgs) => {
+      for (const msg of msgs) {
+        const r = decodeMessage(msg, { as4: true });
+        assert.ok(r.ok && r.message.type === 'update');
+        const u = r.message;
+        sent.push({ announced: u.announced.map((a) => `${formatNlri(a.nlri)}#${a.labels.join('.')}`), withdrawn: u.withdrawn.map((w) => formatNlri(w)), eor: u.endOfRib !== undefined });
+      }
       return writable;
     },
     fault: (err) => faults.push(err),

@@ -70,8 +70,8 @@ export interface ExportHost {
   readonly log: Logger;
   /** The encoded attributes a path of `src` with `attrs` goes out with, or undefined when the peer must not get it. */
   group(f: Family, src: SourceInfo, attrs: PathAttributes): AttrGroup | undefined;
-  /** Writes a message; false: wait for drained(). */
-  send(msg: Uint8Array): boolean;
+  /** Writes messages (in one write when it can); false: wait for drained(). */
+  send(msgs: readonly Uint8Array[]): boolean;
   /** The export hit a bug: what was sent is unknown, the session must start over. */
   fault(err: unknown): void;
 }
@@ -269,8 +269,8 @@ export class PeerExport implements ExportJob {
 
   /** Writes every message (the socket buffers what it cannot take); false when it asked for a pause. */
   #write(msgs: readonly Uint8Array[]): boolean {
-    let ok = true;
-    for (const m of msgs) if (!this.#host.send(m)) ok = false;
+    if (msgs.length === 0) return true;
+    const ok = this.#host.send(msgs);
     if (!ok) this.#blocked = true;
     return ok;
   }
