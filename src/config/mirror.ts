@@ -41,6 +41,15 @@ export interface BackRef {
 
 export type BatchListener = (batch: KvBatch) => void;
 
+/** Back-reference values are shared: one object per (type, relaxed), not one per reference. */
+const BACK_REFS = new Map<string, BackRef>();
+function backRef(type: string, relaxed: boolean): BackRef {
+  const k = relaxed ? `x${type}` : `r${type}`;
+  let b = BACK_REFS.get(k);
+  if (!b) BACK_REFS.set(k, (b = Object.freeze({ type, relaxed })));
+  return b;
+}
+
 interface Waiter {
   revision: number;
   resolve: () => void;
@@ -119,7 +128,7 @@ export class Mirror {
     this.#reset();
     for (const { key, e } of entries) {
       this.#entries.set(key, e);
-      this.#index(key, e.value);
+      this.#index(key, e.value, true);
     }
     this.#revision = revision;
     this.#ringStart = revision;
@@ -185,9 +194,10 @@ export class Mirror {
         const e: Entry = { value: ev.value ?? '', createRevision: old ? old.createRevision : ev.createRevision || batch.revision, modRevision: batch.revision };
         this.#entries.set(ev.key, e);
         if (old) this.#unindex(ev.key, old.value);
-        this.#index(ev.key, e.value);
+        this.#index(ev.key, e.value, !old);
         // The ring keeps puts without their previous value: the feed needs it only for deletes.
-        events.push({ type: 'put', key: ev.key, value: e.value, createRevision: e.createRevision });
+        const same = ev.prevValue === undefined && ev.value !== undefined && ev.createRevision === e.createRevision;
+        events.push(same ? ev : { type: 'put', key: ev.key, value: e.value, createRevision: e.createRevision });
       } else {
         if (!old) continue;
         this.#entries.delete(ev.key);
@@ -208,14 +218,15 @@ export class Mirror {
     this.#wake();
   }
 
-  #index(key: string, value: string): void {
+  /** `fresh`: the key did not exist before (nothing of it can be cached). */
+  #index(key: string, value: string, fresh: boolean): void {
     switch (key[0]) {
       case 'o': {
         const slash = key.indexOf('/', 2);
         const type = key.slice(2, slash);
         const uuid = key.slice(slash + 1);
         this.#objects.set(uuid, { type, key });
-        this.#parsed.delete(uuid);
+        if (!fresh) this.#parsed.delete(uuid);
         let set = this.#byType.get(type);
         if (!set) this.#byType.set(type, (set = new Set()));
         set.add(uuid);
@@ -225,25 +236,28 @@ export class Mirror {
         this.#fq.set(key.slice(2), value);
         return;
       case 'c': {
-        const [parent, child] = pairOf(key);
+        const slash = key.indexOf('/', 2);
+        const parent = key.slice(2, slash);
         let m = this.#children.get(parent);
         if (!m) this.#children.set(parent, (m = new Map<string, string>()));
-        m.set(child, value);
+        m.set(key.slice(slash + 1), value);
         return;
       }
       case 'r':
       case 'x': {
-        const [to, from] = pairOf(key);
+        const slash = key.indexOf('/', 2);
+        const to = key.slice(2, slash);
         let m = this.#backRefs.get(to);
         if (!m) this.#backRefs.set(to, (m = new Map<string, BackRef>()));
-        m.set(from, { type: value, relaxed: key[0] === 'x' });
+        m.set(key.slice(slash + 1), backRef(value, key[0] === 'x'));
         return;
       }
       case 'a': {
-        const { pool, value: v } = parseAllocKey(key);
+        const slash = key.lastIndexOf('/');
+        const pool = key.slice(2, slash);
         let m = this.#allocs.get(pool);
         if (!m) this.#allocs.set(pool, (m = new Map<string, string>()));
-        m.set(v, value);
+        m.set(key.slice(slash + 1), value);
         let owned = this.#owned.get(value);
         if (!owned) this.#owned.set(value, (owned = new Set()));
         owned.add(key);

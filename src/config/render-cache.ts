@@ -19,6 +19,12 @@ export class RenderCache {
     mirror.onReset(() => this.#texts.clear());
   }
 
+  /** The cached detail text of an object, if it has not changed since it was rendered. */
+  cached(uuid: string, base: string, excludeHrefs: boolean): string | undefined {
+    const hit = this.#texts.get(uuid);
+    return hit && hit.variant === (excludeHrefs ? '' : base) ? hit.text : undefined;
+  }
+
   /** The wire JSON of an object's detail view (properties and refs, no back-refs or children). */
   detail(obj: StoredObject, base: string, excludeHrefs: boolean): string {
     const variant = excludeHrefs ? '' : base;

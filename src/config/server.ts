@@ -13,7 +13,7 @@ import { TfError, errorMessage } from '../common/errors.js';
 import { PORTS } from '../common/defaults.js';
 import { AuthFailed, BadRequest, NoIdError } from '../vnc/errors.js';
 import { ALL_TYPES, findType, findTypeByPlural, fqNameFromString } from '../vnc/schema.js';
-import { stringifyWire } from '../vnc/wire.js';
+import { stringifyWire, toWire } from '../vnc/wire.js';
 import { ensureDefaults } from './defaults.js';
 import { serveFeed } from './feed.js';
 import { parseFilters, selectUuids, type ListQuery } from './list.js';
@@ -254,7 +254,9 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
         const inner = b[rt.name];
         if (inner === undefined) throw new BadRequest(`Bad Request, body must be {"${rt.name}": {...}}`, 'BAD_BODY');
         const r = await service.create(rt.name, inner);
-        return reply(200, new Serialized(`{"${rt.name}":${renderCache.detail(r.value, base, false)}}`), r.revision);
+        // Rendered, not cached: a detail list caches what it renders; keeping the text of every new
+        // object costs memory and GC time on the create path.
+        return reply(200, new Serialized(`{"${rt.name}":${toWire(JSON.stringify(render(service.mirror, r.value, { base })))}}`), r.revision);
       }
       throw new NoIdError(rt ? `Method ${method} not allowed on ${pathname}` : `Resource type '${action}' not found`, rt ? 'METHOD_NOT_ALLOWED' : 'UNKNOWN_TYPE');
     }
@@ -312,7 +314,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
     if (o.count) return { [key]: { count: sel.uuids.length } };
     if (o.detail && !o.fields) {
       // The hot path of relisting controllers: cached per-object JSON, concatenated.
-      const parts = sel.uuids.map((u) => `{"${rt.name}":${renderCache.detail(service.mirror.get(u)!, base, o.excludeHrefs)}}`);
+      const parts = sel.uuids.map((u) => `{"${rt.name}":${renderCache.cached(u, base, o.excludeHrefs) ?? renderCache.detail(service.mirror.get(u)!, base, o.excludeHrefs)}}`);
       const marker = sel.marker === undefined ? '' : `,"marker":${JSON.stringify(sel.marker)}`;
       return new Serialized(`{"${key}":[${parts.join(',')}]${marker}}`);
     }

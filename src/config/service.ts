@@ -153,9 +153,10 @@ export class ConfigService {
 
   async create(type: string, body: unknown, opts: { internal?: boolean } = {}): Promise<WriteResult<StoredObject>> {
     const rt = requireType(type);
+    // Not primed into the mirror's parsed objects: most new objects (instance IPs, interfaces) are
+    // never read back by the API, and keeping each one parsed costs memory and GC time per create.
     const r = await this.mutate((ctx) => planCreate(ctx, hooksFor, rt.name, body), opts);
-    this.mirror.prime(r.value, r.revision);
-    return { value: this.mirror.get(r.value.uuid) ?? r.value, revision: r.revision };
+    return { value: r.value, revision: r.revision };
   }
 
   async update(type: string, uuid: string, body: unknown): Promise<WriteResult<StoredObject>> {
