@@ -126,6 +126,8 @@ export async function measureTfCniAdd(opts: TfCniOptions = {}): Promise<TfCniSum
       if (prev.length > 0) console.log(`  agent log: policy preview p50 ${prev[prev.length >> 1]} ms (max ${prev[prev.length - 1]})`);
       const wait = [...out.matchAll(/"waitMs":(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (wait.length > 0) console.log(`  agent log: wait for the interface p50 ${wait[wait.length >> 1]} ms (max ${wait[wait.length - 1]})`);
+      const renders = [...out.matchAll(/"ms":(\d+),"msg":"datapath rendered"/g)].map((m) => Number(m[1]));
+      if (renders.length > 0) console.log(`  agent log: renders ${renders.join(', ')} ms`);
       const served = [...out.matchAll(/"ms":([\d.]+),"command":"ADD"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
       if (served.length > 0) console.log(`  agent log: request served p50 ${served[served.length >> 1]} ms (max ${served[served.length - 1]})`);
     }

@@ -34,7 +34,8 @@ import { PortStore, type PortEntry } from './ports.js';
 import { startPortApi } from './port-api.js';
 import { startCniServer } from './cni-server.js';
 import { introspectRoutes } from './introspect.js';
-import { DEFAULT_PACER, renderDelay, type PacerOptions } from './render-pacer.js';
+import { DEFAULT_PACER, renderDelay, type PacerOptions, type PacerState } from './render-pacer.js';
+import { urgent } from './render-urgency.js';
 
 /** What the agent needs of a datapath (LinuxRenderer). */
 export interface Datapath {
@@ -135,6 +136,12 @@ export class Agent {
   #rendering = false;
   #renderDirty = false;
   #dirtySince: number | undefined;
+  /** oldest unrendered change CNI already applied (render-urgency.ts) */
+  #relaxedSince: number | undefined;
+  /** taps CNI plumbed or removed since the last render */
+  readonly #coveredAdded = new Set<string>();
+  readonly #coveredRemoved = new Set<string>();
+  #renderedState: NodeState | undefined;
   /** ports changed since the last recompute */
   #stateStale = false;
   #lastCniAt: number | undefined;
@@ -290,7 +297,7 @@ export class Agent {
       this.schedule();
       const resyncMs = this.#o.renderResyncMs ?? 30_000;
       this.#resyncTimer = setInterval(() => {
-        if (Date.now() - this.#renderedAt >= resyncMs) this.#requestRender();
+        if (Date.now() - this.#renderedAt >= resyncMs) this.#requestRender(false);
       }, Math.max(100, Math.min(resyncMs, 10_000)));
       this.#resyncTimer.unref?.();
     };
@@ -407,24 +414,34 @@ export class Agent {
       this.#scheduleRoutesSave();
     }
     for (const w of [...this.#waiters]) w();
-    if (this.#renderAllowed) this.#requestRender();
+    if (this.#renderAllowed) this.#requestRender(urgent(this.#renderedState, state.datapath, { added: this.#coveredAdded, removed: this.#coveredRemoved }));
   }
 
-  #requestRender(): void {
+  #requestRender(isUrgent: boolean): void {
     this.#renderDirty = true;
-    this.#dirtySince ??= Date.now();
+    if (isUrgent) this.#dirtySince ??= Date.now();
+    else this.#relaxedSince ??= Date.now();
     this.#armRender();
+  }
+
+  #pacerState(): PacerState {
+    return {
+      cniInFlight: this.#cniInFlight,
+      lastCniAt: this.#lastCniAt,
+      dirtySince: this.#renderDirty ? this.#dirtySince : undefined,
+      relaxedSince: this.#renderDirty ? this.#relaxedSince : undefined,
+    };
   }
 
   /** (Re)arms the render timer for the pacer's delay; the loop itself runs one render at a time. */
   #armRender(): void {
     if (this.#rendering || this.#stopped) return;
-    const delay = renderDelay(Date.now(), { cniInFlight: this.#cniInFlight, lastCniAt: this.#lastCniAt, dirtySince: this.#renderDirty ? this.#dirtySince : undefined }, this.#pacer);
+    const delay = renderDelay(Date.now(), this.#pacerState(), this.#pacer);
     if (delay === undefined) return;
     if (this.#renderTimer) clearTimeout(this.#renderTimer);
     this.#renderTimer = setTimeout(() => {
       this.#renderTimer = undefined;
-      const again = renderDelay(Date.now(), { cniInFlight: this.#cniInFlight, lastCniAt: this.#lastCniAt, dirtySince: this.#renderDirty ? this.#dirtySince : undefined }, this.#pacer);
+      const again = renderDelay(Date.now(), this.#pacerState(), this.#pacer);
       if (again === 0) void this.#renderLoop();
       else if (again !== undefined) this.#armRender();
     }, delay);
@@ -439,6 +456,7 @@ export class Agent {
         if (this.#stateStale) this.#recompute();
         this.#renderDirty = false;
         this.#dirtySince = undefined;
+        this.#relaxedSince = undefined;
         const state = this.#state;
         if (!state) break;
         const json = JSON.stringify(state.datapath);
@@ -455,6 +473,10 @@ export class Agent {
           this.#lastRender = { at: Date.now(), ok: true, ms, inSync: r?.inSync };
           this.#renderedJson = json;
           this.#renderedAt = Date.now();
+          this.#renderedState = state.datapath;
+          const taps = new Set(state.datapath.interfaces.map((f) => f.tap));
+          for (const t of [...this.#coveredAdded]) if (taps.has(t)) this.#coveredAdded.delete(t);
+          for (const t of [...this.#coveredRemoved]) if (!taps.has(t)) this.#coveredRemoved.delete(t);
           this.#renderFailures = 0;
           this.#renders++;
           this.registry.counter('tf_agent_renders_total', 'Datapath renders by result.').inc({ result: 'ok' });
@@ -576,8 +598,13 @@ export class Agent {
    * Registers (or replaces) a port. The model is recomputed right after (off the CNI reply's path); a
    * render never runs on a model older than the port set (the render loop recomputes first).
    */
-  putPort(p: PortEntry): void {
+  putPort(p: PortEntry, opts: { plumbed?: boolean } = {}): void {
     this.ports.put(p);
+    // A port CNI plumbed with its policies needs no urgent render; one registered through the port API does.
+    if (opts.plumbed) {
+      this.#coveredAdded.add(p.tap);
+      this.#coveredRemoved.delete(p.tap);
+    }
     this.#stateStale = true;
     this.schedule();
   }
@@ -588,7 +615,11 @@ export class Agent {
    */
   async removePorts(list: readonly PortEntry[]): Promise<PortEntry[]> {
     const gone = list.map((p) => ({ p, ip: this.#state?.interfaces.find((i) => i.uuid === p.vmiUuid)?.ip || this.#config?.interfaces.get(p.vmiUuid)?.ip }));
-    for (const { p } of gone) this.ports.delete(p.vmiUuid);
+    for (const { p } of gone) {
+      this.ports.delete(p.vmiUuid);
+      this.#coveredAdded.delete(p.tap);
+      this.#coveredRemoved.add(p.tap);
+    }
     if (gone.length > 0) {
       this.#stateStale = true;
       this.schedule();

@@ -115,7 +115,7 @@ async function add(agent: Agent, env: CniEnv, conf: NetConf): Promise<unknown> {
     throw datapathError(err, `plumbing ${iface.tap} into ${env.netns}`);
   }
   const t2 = performance.now();
-  agent.putPort(port);
+  agent.putPort(port, { plumbed: true });
   agent.logger.info({ pod: `${pod.namespace}/${pod.name}`, tap: iface.tap, ip: iface.ip, container: env.containerId, waitMs: Math.round(t1 - t0), previewMs: Math.round(tp - t1), plumbMs: Math.round(t2 - tp) }, 'CNI ADD');
   return buildResult(conf.cniVersion, { ifname: env.ifname, mac: iface.mac, sandbox: env.netns, ip: iface.ip, plen: iface.plen, gateway: iface.gateway, ...(r.f.dns ? { dns: r.f.dns } : {}) });
 }
