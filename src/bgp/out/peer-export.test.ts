@@ -208,3 +208,39 @@ test('a failing step resets the session instead of leaving Adj-RIB-Out unknown',
   assert.equal(exp.sent('inet-vpn'), 0);
   assert.ok(exp.inSync, 'closed: nothing pending');
 });
+
+test('one attribute set in two families goes out with each family\'s encoding', () => {
+  const pool = new AttrPool();
+  const sources = new SourceRegistry({ routerId: '192.0.2.254', asn: 64512 });
+  const peer = sources.add({ kind: 'ibgp', name: 'p', address: '192.0.2.9', routerId: '192.0.2.9', asn: 64512, rrClient: true });
+  const inet = new RouteTable({ name: 'inet.0', family: 'inet', pool, sources, autoFlush: false });
+  const vpnT = new RouteTable({ name: 'bgp.l3vpn.0', family: 'inet-vpn', pool, sources, autoFlush: false });
+  const deferred: (() => void)[] = [];
+  const got: { nextHop: string | undefined; prefixes: string[] }[] = [];
+  const exp = new PeerExport({
+    tables: new Map([['inet', inet], ['inet-vpn', vpnT]] as const), pool, sources, sourceId: peer.id, log: createLogger('test'),
+    group: (f, _src, a) => f === 'inet'
+      ? { id: 1, attrs: encodeAttributes(a, { as4: true, nextHopAttribute: true }), nextHop: new Uint8Array(0) }
+      : { id: 2, attrs: encodeAttributes(a, { as4: true, nextHopAttribute: false }), nextHop: encodeMpNextHop(f, a.nextHop!) },
+    send: (msgs) => {
+      for (const m of msgs) {
+        const r = decodeMessage(m, { as4: true });
+        assert.ok(r.ok && r.message.type === 'update');
+        if (r.message.announced.length) got.push({ nextHop: r.message.attrs?.nextHop, prefixes: r.message.announced.map((x) => formatNlri(x.nlri)) });
+      }
+      return true;
+    },
+    fault: (err) => assert.fail(String(err)),
+  }, new ExportScheduler({ defer: (fn) => deferred.push(fn) }));
+  exp.open();
+  const shared = attrs({ nextHop: '192.0.2.7' });
+  inet.upsert({ family: 'inet', prefix: '198.51.100.7/32' }, { source: LOCAL_SOURCE, attrs: shared });
+  vpnT.upsert(vpn('198.51.100.7/32'), { source: LOCAL_SOURCE, attrs: shared, labels: [9] });
+  inet.flush();
+  vpnT.flush();
+  assert.equal(inet.bestAttrIdAt(0), vpnT.bestAttrIdAt(0), 'one interned attribute set');
+  exp.scan('inet', { eor: true });
+  exp.scan('inet-vpn', { eor: true });
+  while (deferred.length) deferred.shift()!();
+  assert.deepEqual(got, [{ nextHop: '192.0.2.7', prefixes: ['198.51.100.7/32'] }, { nextHop: '192.0.2.7', prefixes: ['64512:1:198.51.100.7/32'] }]);
+});

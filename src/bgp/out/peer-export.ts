@@ -80,7 +80,6 @@ const ORDER: readonly Family[] = ['route-target', 'inet', 'inet-vpn', 'e-vpn'];
 /** Per step: at most this many routes packed, and this many destinations looked at. */
 const STEP_ROUTES = 512;
 const STEP_LOOKS = 8192;
-const MEMO_SPLIT = 0x200000;
 
 class FamilyOut {
   readonly adj = new AdjRibOut();
@@ -113,7 +112,12 @@ export class PeerExport implements ExportJob {
   #active = false;
   #blocked = false;
   readonly #scratch = new Uint8Array(64);
-  #memo = new Map<number, AttrGroup | null>();
+  // Decisions per attribute set id, valid for one family within one synchronous call (a generation):
+  // attribute ids may be reused between event-loop turns, and the encoding depends on the family.
+  #memoGen = 1; // stamps start at 0: never a valid generation
+  #memoStamp = new Int32Array(64);
+  #memoSrc = new Int32Array(64);
+  #memoGroup: (AttrGroup | null)[] = [];
 
   constructor(host: ExportHost, scheduler: ExportScheduler) {
     this.#host = host;
@@ -189,28 +193,38 @@ export class PeerExport implements ExportJob {
       // membership routes are few and follow RFC 4684 §3.2 (see #look): look at each one
       for (const g of batch.groups) for (const d of g.ids) st.dirty.add(d);
     } else {
-      const memo = this.#memo;
-      memo.clear();
+      this.#nextGen();
       for (const g of batch.groups) {
         const wanted = g.source !== me && this.#decide(f, g.source, g.attrId) !== null;
         if (wanted) for (const d of g.ids) st.dirty.add(d);
         else if (st.adj.size) for (const d of g.ids) if (st.adj.has(d)) st.dirty.add(d);
       }
-      memo.clear();
+      this.#nextGen();
     }
     for (const d of batch.unreachable) if (st.adj.has(d)) this.#withdraw(t, st, d, st.gone, this.#held);
     if (!st.idle) this.#scheduler.wake(this);
   }
 
-  /** The group a best path of (source, attribute set) goes out with, memoized within one call. */
+  #nextGen(): void {
+    this.#memoGen = (this.#memoGen + 1) | 0 || 1;
+  }
+
+  /** The group a best path of (source, attribute set) goes out with, memoized within one generation. */
   #decide(f: Family, src: number, attrId: number): AttrGroup | null {
-    const k = attrId < MEMO_SPLIT ? src * MEMO_SPLIT + attrId : -1;
-    if (k >= 0) {
-      const hit = this.#memo.get(k);
-      if (hit !== undefined) return hit;
-    }
+    if (attrId < this.#memoStamp.length && this.#memoStamp[attrId] === this.#memoGen && this.#memoSrc[attrId] === src) return this.#memoGroup[attrId];
     const g = this.#host.group(f, this.#host.sources.get(src), this.#host.pool.get(attrId).attrs) ?? null;
-    if (k >= 0) this.#memo.set(k, g);
+    if (attrId >= this.#memoStamp.length) {
+      const n = Math.max(attrId + 1, this.#memoStamp.length * 2);
+      const stamp = new Int32Array(n);
+      stamp.set(this.#memoStamp);
+      const srcs = new Int32Array(n);
+      srcs.set(this.#memoSrc);
+      this.#memoStamp = stamp;
+      this.#memoSrc = srcs;
+    }
+    this.#memoStamp[attrId] = this.#memoGen;
+    this.#memoSrc[attrId] = src;
+    this.#memoGroup[attrId] = g;
     return g;
   }
 
@@ -231,10 +245,10 @@ export class PeerExport implements ExportJob {
     if (!this.#write(this.#held.splice(0))) return 'idle';
     let routes = STEP_ROUTES;
     let looks = STEP_LOOKS;
-    this.#memo.clear(); // attribute ids may be reused between event-loop turns
     for (const f of ORDER) {
       const st = this.#fams.get(f);
       if (!st || st.idle) continue;
+      this.#nextGen();
       const t = this.#host.tables.get(f)!;
       const out: Uint8Array[] = [];
       st.gone.finish(out);
@@ -262,7 +276,7 @@ export class PeerExport implements ExportJob {
       if (!this.#write(out)) return 'idle';
       if (routes <= 0 || looks <= 0) return 'more';
     }
-    this.#memo.clear();
+    this.#nextGen();
     for (const st of this.#fams.values()) if (!st.idle) return 'more';
     return 'idle';
   }
