@@ -63,6 +63,8 @@ interface KeyState {
   id: number;
 }
 
+type Outcome = { ok: false } | { ok: true; batch?: KvBatch };
+
 interface Pending {
   req: TxnRequest;
   resolve: (r: TxnResult) => void;
@@ -111,9 +113,9 @@ export class SqliteStore implements KvStore {
   #garbage: number[] = [];
   /** rows of the current group not yet sent to SQLite, 5 parameters each */
   #rows: (string | number)[] = [];
-  /** values written in the current group (prevValue of a later delete in the same group) */
-  readonly #groupValues = new Map<string, string>();
   readonly #bulk = new Map<number, Statement>();
+  /** Applies a group inside one SQLite transaction (prepared once). */
+  readonly #applyGroup: (group: Pending[], start: number) => Outcome[];
   readonly #st: {
     value: Statement<[number], { value: string }>;
     recentKeys: Statement<[number, string, string], { key: string }>;
@@ -149,6 +151,21 @@ export class SqliteStore implements KvStore {
       deleteRow: this.#db.prepare('DELETE FROM changes WHERE id = ?'),
     };
     this.#compacted = this.#meta('compacted');
+    this.#applyGroup = this.#db.transaction((group: Pending[], start: number): Outcome[] => {
+      const outcomes: Outcome[] = [];
+      let rev = start;
+      for (const p of group) {
+        const events = this.#applyOne(p.req, rev + 1);
+        if (!events) outcomes.push({ ok: false });
+        else if (events.length === 0) outcomes.push({ ok: true });
+        else {
+          rev++;
+          outcomes.push({ ok: true, batch: { revision: rev, events } });
+        }
+      }
+      this.#flushWrites();
+      return outcomes;
+    });
     this.#loadKeys();
   }
 
@@ -291,22 +308,26 @@ export class SqliteStore implements KvStore {
         this.#sorted = undefined;
       }
       this.#rows.push(id, PUT, s.c, key, value);
-      this.#groupValues.set(key, value);
       events.push({ type: 'put', key, value, createRevision: s.c });
     }
     for (const key of req.deletes) {
       const s = this.#keys.get(key);
       if (req.puts.has(key) || !s) continue;
-      const prev = this.#groupValues.get(key) ?? this.#st.value.get(s.id)?.value ?? '';
+      const prev = this.#pendingValue(s.id) ?? this.#st.value.get(s.id)?.value ?? '';
       const id = rowId(rev, seq++);
       this.#rows.push(id, DELETE, 0, key, prev);
       this.#garbage.push(s.id, id);
       this.#keys.delete(key);
       this.#sorted = undefined;
-      this.#groupValues.delete(key);
       events.push({ type: 'delete', key, prevValue: prev, createRevision: 0 });
     }
     return events;
+  }
+
+  /** The value of a row of the current group not yet sent to SQLite (a delete after a put in one group). */
+  #pendingValue(id: number): string | undefined {
+    for (let i = this.#rows.length - 5; i >= 0; i -= 5) if (this.#rows[i] === id) return this.#rows[i + 4] as string;
+    return undefined;
   }
 
   #flush(): void {
@@ -319,21 +340,9 @@ export class SqliteStore implements KvStore {
       return;
     }
     const start = this.#revision;
-    const outcomes: ({ ok: false } | { ok: true; batch?: KvBatch })[] = [];
-    let rev = start;
+    let outcomes: Outcome[];
     try {
-      this.#db.transaction(() => {
-        for (const p of group) {
-          const events = this.#applyOne(p.req, rev + 1);
-          if (!events) outcomes.push({ ok: false });
-          else if (events.length === 0) outcomes.push({ ok: true });
-          else {
-            rev++;
-            outcomes.push({ ok: true, batch: { revision: rev, events } });
-          }
-        }
-        this.#flushWrites();
-      })();
+      outcomes = this.#applyGroup(group, start);
     } catch (err) {
       // The SQLite transaction rolled back: drop the group's pending rows and re-read the index.
       this.#rows = [];
@@ -341,9 +350,8 @@ export class SqliteStore implements KvStore {
       const e = new StoreUnavailableError(`SQLite transaction failed: ${(err as Error).message}`, err);
       for (const p of group) p.reject(e);
       return;
-    } finally {
-      this.#groupValues.clear();
     }
+    const rev = outcomes.reduce((r, o) => (o.ok && o.batch ? o.batch.revision : r), start);
     this.#revision = rev;
     let seen = start;
     for (const o of outcomes) if (o.ok && o.batch) this.#publish(o.batch);
