@@ -45,6 +45,12 @@ export interface PeerConfig {
    * gets, by their attributes (default: all, as RFC 4684 prescribes). Re-applied by Speaker.reexport.
    */
   readonly vpnExportFilter?: (family: Family, attrs: PathAttributes) => boolean;
+  /**
+   * ADD-PATH (RFC 7911) send: in these families (only `inet` is supported) offer to send the peer every path
+   * of the ECMP set of a prefix, each with its own path identifier, instead of the best path alone. Used
+   * when the peer offers to receive; otherwise the session carries one path per prefix as usual.
+   */
+  readonly addPathSend?: readonly Family[];
 }
 
 export const DEFAULT_FAMILIES: readonly Family[] = ['inet', 'inet-vpn'];
@@ -93,6 +99,10 @@ export function checkPeerConfig(c: PeerConfig): void {
   if (c.families !== undefined) {
     must(Array.isArray(c.families) && c.families.length > 0, 'families must be a non-empty list', 'families');
     for (const f of c.families) must(isFamily(f), `unknown family ${JSON.stringify(f)} (known: ${FAMILIES.join(', ')})`, 'families');
+  }
+  if (c.addPathSend !== undefined) {
+    must(Array.isArray(c.addPathSend), 'addPathSend must be a list of families', 'addPathSend');
+    for (const f of c.addPathSend) must(f === 'inet', `ADD-PATH send is supported for inet only, not ${JSON.stringify(f)}`, 'addPathSend');
   }
   if (c.maxPrefix !== undefined) {
     const m = typeof c.maxPrefix === 'number' ? { limit: c.maxPrefix } : c.maxPrefix;

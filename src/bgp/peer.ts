@@ -19,6 +19,7 @@ import type { Clock, Timer } from './fsm/clock.js';
 import type { Connector, Transport } from './fsm/transport.js';
 import type { AttrGroup } from './out/packer.js';
 import { PeerExport, type TouchedBatch } from './out/peer-export.js';
+import { AddPathExport } from './out/add-path-export.js';
 import type { ExportScheduler } from './out/scheduler.js';
 import { exportAttributes, mayExport, type ExportTarget, type LocalIdentity } from './export-policy.js';
 import { DEFAULT_FAMILIES, type MaxPrefix, type PeerConfig } from './config.js';
@@ -131,6 +132,8 @@ export class Peer {
   #families = new Set<Family>();
   #generation = 0;
   readonly #export: PeerExport;
+  /** Families sent with ADD-PATH in this session (RFC 7911), instead of through #export. */
+  #addPath = new Map<Family, AddPathExport>();
   #target: ExportTarget | undefined;
   #groupSeq = 0;
   #rtc = new RtMembership();
@@ -169,6 +172,7 @@ export class Peer {
         ...(config.localAddress ? { localAddress: config.localAddress } : {}),
         holdTime: config.holdTime ?? ctx.holdTime, connectRetryTime: ctx.connectRetryTime, idleHoldTime: ctx.idleHoldTime,
         passive: config.passive ?? false, families: this.config.families, ...(gr ? { gracefulRestart: gr } : {}),
+        ...(config.addPathSend ? { addPathSend: config.addPathSend } : {}),
       },
       {
         clock: ctx.clock,
@@ -206,6 +210,7 @@ export class Peer {
     this.#removed = true;
     this.session.stop(CeaseSub.PEER_DECONFIGURED);
     this.#export.close();
+    this.#closeAddPath();
     this.#restartTimer?.cancel();
     this.#staleTimer?.cancel();
     this.#rtcTimer?.cancel();
@@ -234,6 +239,14 @@ export class Peer {
       nextHopSelf: this.config.nextHopSelf ?? this.kind === 'ebgp', localAddress: n.localAddress.replace(/^::ffff:/, ''),
     };
     this.#export.open();
+    this.#closeAddPath();
+    for (const f of n.addPathSend) {
+      this.#addPath.set(f, new AddPathExport(f, {
+        tables: this.#ctx.tables, sources: this.#ctx.sources, sourceId: this.source.id, log: this.#log,
+        group: (fam, src, attrs) => this.#group(fam, src, attrs),
+        send: (msgs) => this.session.sendAll(msgs),
+      }));
+    }
     this.#exportCache = new WeakMap(); // encodings depend on the session (local address, 4-octet AS)
     this.#restartTimer?.cancel();
     this.#restartTimer = undefined;
@@ -257,7 +270,7 @@ export class Peer {
     this.#log.info({ families: n.families, holdTime: n.holdTime, routerId: n.peerOpen.routerId }, 'bgp session established');
     this.#ctx.emit({ type: 'established', peer: this.address, families: n.families });
     if (this.#neg !== n) return; // a listener ended the session
-    for (const f of ['route-target', 'inet', ...VPN_FAMILIES] as const) if (this.#sending(f)) this.#export.scan(f, { eor: true });
+    for (const f of ['route-target', 'inet', ...VPN_FAMILIES] as const) if (this.#sending(f)) this.#scan(f, { eor: true });
     if (!this.#vpnReady) {
       const gen = this.#generation;
       const peerGr = n.peerGracefulRestart;
@@ -279,12 +292,24 @@ export class Peer {
     this.#vpnReady = true;
     this.#rtcTimer?.cancel();
     this.#rtcTimer = undefined;
-    for (const f of VPN_FAMILIES) if (this.#sending(f)) this.#export.scan(f, { eor: true });
+    for (const f of VPN_FAMILIES) if (this.#sending(f)) this.#scan(f, { eor: true });
   }
 
   /** The speaker's selection deferral ended for f: send the initial routes and End-of-RIB now. */
   release(f: Family): void {
-    if (this.#sending(f)) this.#export.scan(f, { eor: true });
+    if (this.#sending(f)) this.#scan(f, { eor: true });
+  }
+
+  /** A whole-table pass of family f, through ADD-PATH when the session sends f with path identifiers. */
+  #scan(f: Family, o: { eor?: boolean; force?: boolean }): void {
+    const ap = this.#addPath.get(f);
+    if (ap) ap.scan(o);
+    else this.#export.scan(f, o);
+  }
+
+  #closeAddPath(): void {
+    for (const ap of this.#addPath.values()) ap.close();
+    this.#addPath.clear();
   }
 
   #onDown(d: SessionDown): void {
@@ -295,6 +320,7 @@ export class Peer {
     this.#establishedAt = null;
     this.#target = undefined;
     this.#export.close();
+    this.#closeAddPath();
     this.#rtcTimer?.cancel();
     this.#staleTimer?.cancel();
     const gr = this.#ctx.gracefulRestart && this.config.gracefulRestart !== false;
@@ -336,7 +362,7 @@ export class Peer {
   #onMessage(type: number, b: Uint8Array, off: number, len: number): void {
     if (type === MsgType.ROUTE_REFRESH) {
       const f = familyOf((b[off + 19] << 8) | b[off + 20], b[off + 22]);
-      if (f && this.#sending(f)) this.#export.scan(f, { eor: true, force: true });
+      if (f && this.#sending(f)) this.#scan(f, { eor: true, force: true });
       return;
     }
     try {
@@ -425,6 +451,7 @@ export class Peer {
 
   /** A table batch of family f: mark what may change for this peer (its export looks at it in a later step). */
   onTouched(f: Family, t: RouteTable, batch: TouchedBatch): void {
+    if (this.#addPath.has(f)) return; // follows the table itself once its first pass ran
     if (this.#sending(f)) this.#export.touched(f, t, batch);
   }
 
@@ -466,7 +493,7 @@ export class Peer {
     const n = this.#neg;
     const prefixes: Partial<Record<Family, { in: number; out: number }>> = {};
     for (const f of this.config.families) {
-      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#export.sent(f) };
+      prefixes[f] = { in: this.#ctx.tables.get(f)?.countBySource(this.source.id) ?? 0, out: this.#addPath.get(f)?.sent ?? this.#export.sent(f) };
     }
     const now = this.#ctx.wallNow();
     return {

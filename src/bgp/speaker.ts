@@ -60,8 +60,8 @@ export interface SpeakerOptions {
   readonly gracefulRestart?: SpeakerGracefulRestart;
   /** Seconds to wait for a route-target peer's RTC End-of-RIB before sending VPN routes (default 5). */
   readonly rtcWait?: number;
-  /** Largest ECMP set in the speaker's tables (default 1). */
-  readonly maxPaths?: number;
+  /** Largest ECMP set in the speaker's tables (default 1); per family when an object (absent families: 1). */
+  readonly maxPaths?: number | Partial<Record<Family, number>>;
   /** Next-hop cost hook for the decision process; undefined = unreachable. */
   readonly igpCost?: (nextHop: string | undefined) => number | undefined;
   readonly clock?: Clock;
@@ -128,7 +128,7 @@ export class Speaker {
     const tables = new Map<Family, RouteTable>();
     for (const f of FAMILIES) {
       const t = new RouteTable({
-        name: TABLE_NAMES[f], family: f, pool: this.pool, sources: this.sources, maxPaths: opts.maxPaths ?? 1, now,
+        name: TABLE_NAMES[f], family: f, pool: this.pool, sources: this.sources, maxPaths: (typeof opts.maxPaths === 'number' ? opts.maxPaths : opts.maxPaths?.[f]) ?? 1, now,
         ...(opts.igpCost ? { igpCost: opts.igpCost } : {}),
         onListenerError: (err) => this.#log.error({ err, table: TABLE_NAMES[f] }, 'route change listener failed'),
       });

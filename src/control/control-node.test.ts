@@ -286,7 +286,7 @@ test('external networks: routes go to routers with the inet family as prefix →
   assert.equal(got.paths[0].label, -1, 'plain inet: no label');
   const ri = (await introspect<{ instances: { external: boolean; inet_exports: { prefix: string; next_hop: string }[] }[] }>('/Snh_ShowRoutingInstanceReq?search_string=cn-test:public')).body.instances[0];
   assert.equal(ri.external, true);
-  assert.deepEqual(ri.inet_exports, [{ prefix: '203.0.113.10/32', next_hop: host(11) }]);
+  assert.deepEqual(ri.inet_exports, [{ prefix: '203.0.113.10/32', next_hop: host(11), next_hops: [host(11)] }]);
   assert.equal(gw.table('inet-vpn').size, 0);
   a1.withdraw(vPub, '203.0.113.10/32');
   await eventually(() => !gw.table('inet').get({ family: 'inet', prefix: '203.0.113.10/32' }), 'withdrawn at the gateway');

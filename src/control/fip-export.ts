@@ -3,11 +3,12 @@
 // next hop of the node hosting the address, so a router peering with the `inet` family forwards
 // straight to that node. Agents advertise a floating IP as a VPN route of the public network's VRF
 // (RD <node-ip>:<vrf>, the public network's targets); it lands in that VRF by import like any route and
-// this module turns the VRF route's best path into `prefix → next hop` in inet.0 (path id = the VRF's
-// id, so two external VRFs with one prefix do not collide). Only paths from agents (directly or through
-// another control node) and this node's static routes are exported: routes learned from gateways are
-// not sent back as inet. Without ADD-PATH a session carries one next hop per prefix: the VRF's best
-// path; with several members the other nodes are reached through the DNAT on the chosen node.
+// this module turns the VRF route's ECMP set into one inet.0 path per next hop (a local path id per
+// (VRF, next hop), so two external VRFs with one prefix do not collide). Only paths from agents (directly
+// or through another control node) and this node's static routes are exported: routes learned from
+// gateways are not sent back as inet. A gateway that receives ADD-PATH gets every one of those paths and
+// balances over the nodes hosting members, as the original's gateway does over the VPN routes; without
+// ADD-PATH a session carries the best of them.
 import { LOCAL_SOURCE } from '../bgp/rib/sources.js';
 import type { RouteChange } from '../bgp/rib/table.js';
 import type { Nlri } from '../bgp/wire/nlri.js';
@@ -24,13 +25,16 @@ export interface FipExportOptions {
 interface Exported {
   readonly vrf: Vrf;
   readonly unsubscribe: () => void;
-  /** prefix → next hop advertised */
-  readonly routes: Map<string, string>;
+  /** prefix → next hop advertised → its local path id */
+  readonly routes: Map<string, Map<string, number>>;
 }
 
 export class FipExporter {
   readonly #o: FipExportOptions;
   readonly #vrfs = new Map<Vrf, Exported>();
+  /** local path id per (VRF id, next hop); never reused while this exporter lives */
+  readonly #pathIds = new Map<string, number>();
+  #nextPathId = 1;
 
   constructor(o: FipExportOptions) {
     this.#o = o;
@@ -52,9 +56,11 @@ export class FipExporter {
     for (const e of [...this.#vrfs.values()]) this.#stop(e);
   }
 
-  /** (prefix, next hop) pairs exported from a VRF, for introspect. */
-  exported(v: Vrf): ReadonlyMap<string, string> {
-    return this.#vrfs.get(v)?.routes ?? new Map();
+  /** prefix → next hops exported from a VRF, for introspect. */
+  exported(v: Vrf): ReadonlyMap<string, readonly string[]> {
+    const out = new Map<string, string[]>();
+    for (const [prefix, hops] of this.#vrfs.get(v)?.routes ?? []) out.set(prefix, [...hops.keys()].sort());
+    return out;
   }
 
   #start(v: Vrf): void {
@@ -71,20 +77,40 @@ export class FipExporter {
 
   #stop(e: Exported): void {
     e.unsubscribe();
-    for (const prefix of e.routes.keys()) this.#o.withdraw({ family: 'inet', prefix }, e.vrf.id);
+    for (const [prefix, hops] of e.routes) for (const id of hops.values()) this.#o.withdraw({ family: 'inet', prefix }, id);
     e.routes.clear();
     this.#vrfs.delete(e.vrf);
   }
 
-  #one(e: Exported, prefix: string, ecmp: readonly { source: number; attrs: PathAttributes }[]): void {
-    const best = ecmp.find((p) => p.source === LOCAL_SOURCE || this.#o.eligible(p.source));
-    const nh = best?.attrs.nextHop;
-    if (best && nh) {
-      if (e.routes.get(prefix) === nh) return;
-      e.routes.set(prefix, nh);
-      this.#o.originate({ family: 'inet', prefix }, { origin: 'igp', asPath: [], nextHop: nh }, e.vrf.id);
-    } else if (e.routes.delete(prefix)) {
-      this.#o.withdraw({ family: 'inet', prefix }, e.vrf.id);
+  #pathId(v: Vrf, nh: string): number {
+    const k = `${v.id}/${nh}`;
+    let id = this.#pathIds.get(k);
+    if (id === undefined) {
+      id = this.#nextPathId++;
+      this.#pathIds.set(k, id);
     }
+    return id;
+  }
+
+  #one(e: Exported, prefix: string, ecmp: readonly { source: number; attrs: PathAttributes }[]): void {
+    const want = new Set<string>();
+    for (const p of ecmp) {
+      const nh = p.attrs.nextHop;
+      if (nh && (p.source === LOCAL_SOURCE || this.#o.eligible(p.source))) want.add(nh);
+    }
+    const had = e.routes.get(prefix) ?? new Map<string, number>();
+    for (const [nh, id] of [...had]) {
+      if (want.has(nh)) continue;
+      had.delete(nh);
+      this.#o.withdraw({ family: 'inet', prefix }, id);
+    }
+    for (const nh of want) {
+      if (had.has(nh)) continue;
+      const id = this.#pathId(e.vrf, nh);
+      had.set(nh, id);
+      this.#o.originate({ family: 'inet', prefix }, { origin: 'igp', asPath: [], nextHop: nh }, id);
+    }
+    if (had.size) e.routes.set(prefix, had);
+    else e.routes.delete(prefix);
   }
 }

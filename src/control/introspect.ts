@@ -279,7 +279,7 @@ export function routingInstances(rt: RoutingRuntime, search: string | null = nul
       name: v.name, virtual_network: s.virtualNetwork, vn_index: s.vnIndex, vxlan_id: s.vxlanId,
       import_target: [...s.importTargets], export_target: [...s.exportTargets], is_default: s.isDefault, external: s.external,
       connections: [...s.connections], static_routes: s.staticRoutes.map((r) => ({ prefix: r.prefix, next_hop: r.nextHop })),
-      inet_exports: [...rt.inetExports(v)].map(([prefix, nh]) => ({ prefix, next_hop: nh })).sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
+      inet_exports: [...rt.inetExports(v)].map(([prefix, nhs]) => ({ prefix, next_hop: nhs[0], next_hops: nhs })).sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
       tables: v.tables().map((t) => ({ name: t.name, prefixes: t.size, paths: t.pathCount })),
     });
   }

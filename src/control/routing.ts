@@ -22,6 +22,9 @@ import { RtcOriginator } from './rtc-originator.js';
 import { StaticRoutes } from './static-routes.js';
 import { Vrf, targetKey } from './vrf.js';
 
+/** Largest ECMP set of inet.0 (the nodes hosting one public address). */
+const INET_MAX_PATHS = 64;
+
 export interface RoutingOptions {
   readonly settings: SpeakerSettings;
   readonly routerId: string;
@@ -82,6 +85,9 @@ export class RoutingRuntime {
       listen: { port: o.bgpPort, address: o.bgpAddress },
       holdTime: o.holdTime ?? 90,
       connectRetryTime: o.connectRetryTime ?? 5,
+      // inet.0 holds one exported path per node hosting a public address (fip-export.ts): all of them form
+      // the ECMP set that ADD-PATH sends to gateways
+      maxPaths: { inet: INET_MAX_PATHS },
       // With graceful restart every start counts as a restart (RFC 4724 §4.1; a process cannot tell a first
       // start from a restart, and deferring a first start costs little): the R bit is set and nothing is
       // sent until the agents and control nodes that come back have sent their End-of-RIB, so that they
@@ -208,8 +214,8 @@ export class RoutingRuntime {
     return found;
   }
 
-  /** (prefix, next hop) an external VRF sends as inet routes. */
-  inetExports(v: Vrf): ReadonlyMap<string, string> {
+  /** prefix → next hops an external VRF sends as inet routes. */
+  inetExports(v: Vrf): ReadonlyMap<string, readonly string[]> {
     return this.#fip.exported(v);
   }
 
@@ -290,7 +296,9 @@ export class RoutingRuntime {
   #peerConfig(p: PeerSpec): PeerConfig {
     const router = p.kind === 'router' || p.kind === 'external-control-node';
     return {
-      ...(router ? { vpnExportFilter: this.#gatewayWants } : {}),
+      // gateways get every node hosting a public address as a path of its own (ADD-PATH, when they offer
+      // to receive it), so they balance over all of them as the original's gateway does over VPN routes
+      ...(router ? { vpnExportFilter: this.#gatewayWants, addPathSend: ['inet'] as const } : {}),
       address: p.address,
       port: p.port,
       localAddress: this.#opts.bgpAddress,

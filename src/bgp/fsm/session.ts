@@ -42,6 +42,8 @@ export interface SessionConfig {
   readonly passive: boolean;
   readonly families: readonly Family[];
   readonly gracefulRestart?: GracefulRestartConfig;
+  /** Families for which this speaker offers to send several paths per prefix (ADD-PATH, RFC 7911). */
+  readonly addPathSend?: readonly Family[];
 }
 
 export interface PeerGracefulRestart {
@@ -59,6 +61,8 @@ export interface Negotiated {
   readonly families: readonly Family[];
   readonly routeRefresh: boolean;
   readonly peerGracefulRestart: PeerGracefulRestart | undefined;
+  /** Families in which this speaker sends path identifiers: it offered send, the peer offered receive (RFC 7911 §5). */
+  readonly addPathSend: readonly Family[];
   readonly localAddress: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -254,6 +258,13 @@ export class Session {
           return { afi, safi, forwarding: gr.forwarding?.includes(f) ?? false };
         }),
       });
+    }
+    const ap = (c.addPathSend ?? []).filter((f) => c.families.includes(f));
+    if (ap.length) {
+      caps.push({ kind: 'add-path', families: ap.map((f) => {
+        const [afi, safi] = familyAfiSafi(f);
+        return { afi, safi, receive: false, send: true };
+      }) });
     }
     return caps;
   }
@@ -464,7 +475,9 @@ export class Session {
     let routeRefresh = false;
     let as4 = false;
     let gr: PeerGracefulRestart | undefined;
+    const peerReceives = new Set<string>();
     for (const cap of open.capabilities) {
+      if (cap.kind === 'add-path') for (const f of cap.families) if (f.receive) peerReceives.add(`${f.afi}/${f.safi}`);
       if (cap.kind === 'multiprotocol') peerMp.add(`${cap.afi}/${cap.safi}`);
       else if (cap.kind === 'route-refresh' || cap.kind === 'enhanced-route-refresh') routeRefresh = true;
       else if (cap.kind === 'four-octet-as') as4 = true;
@@ -480,9 +493,10 @@ export class Session {
     // RFC 4760 §8: without any multiprotocol capability the peer speaks IPv4 unicast only.
     if (peerMp.size === 0) peerMp.add('1/1');
     const families = this.config.families.filter((f) => peerMp.has(familyAfiSafi(f).join('/')));
+    const addPathSend = (this.config.addPathSend ?? []).filter((f) => families.includes(f) && peerReceives.has(familyAfiSafi(f).join('/')));
     return {
       peerOpen: open, as4, holdTime: hold, keepaliveTime: Math.floor(hold / 3), families, routeRefresh,
-      peerGracefulRestart: gr, localAddress: conn.t.localAddress, remoteAddress: conn.t.remoteAddress, remotePort: conn.t.remotePort,
+      peerGracefulRestart: gr, addPathSend, localAddress: conn.t.localAddress, remoteAddress: conn.t.remoteAddress, remotePort: conn.t.remotePort,
     };
   }
 

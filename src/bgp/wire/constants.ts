@@ -34,6 +34,7 @@ export const CapCode = {
   ROUTE_REFRESH: 2,
   GRACEFUL_RESTART: 64,
   FOUR_OCTET_AS: 65,
+  ADD_PATH: 69,
   ENHANCED_ROUTE_REFRESH: 70,
 } as const;
 

@@ -16,6 +16,7 @@ const open: OpenMessage = {
     { kind: 'route-refresh' },
     { kind: 'four-octet-as', asn: 4200000000 },
     { kind: 'graceful-restart', restarting: true, notification: false, restartTime: 120, families: [{ afi: 1, safi: 128, forwarding: true }] },
+    { kind: 'add-path', families: [{ afi: 1, safi: 1, receive: false, send: true }, { afi: 1, safi: 128, receive: true, send: true }] },
     { kind: 'unknown', code: 73, value: Uint8Array.of(1, 2) },
   ],
 };
@@ -26,6 +27,17 @@ test('OPEN round-trips with capabilities; a 4-octet AS travels as AS_TRANS plus 
   const r = decodeMessage(b);
   assert.ok(r.ok);
   assert.deepEqual(r.message, open);
+});
+
+test('ADD-PATH capability (RFC 7911 §4): code 69, AFI/SAFI and a Send/Receive of 1..3; other values are malformed', () => {
+  const one = encodeOpen({ ...open, capabilities: [{ kind: 'add-path', families: [{ afi: 1, safi: 1, receive: false, send: true }] }] });
+  // optional parameters: type 2, length 6, capability 69, length 4, AFI 1, SAFI 1, send (2)
+  assert.equal(toHex(one.subarray(29)), '02064504' + '00010102');
+  const bad = one.slice();
+  bad[one.length - 1] = 4;
+  const r = decodeMessage(bad);
+  assert.ok(!r.ok && r.error.code === 'BGP_MALFORMED_CAPABILITY');
+  assert.throws(() => encodeOpen({ ...open, capabilities: [{ kind: 'add-path', families: [{ afi: 1, safi: 1, receive: false, send: false }] }] }), /neither receives nor sends/);
 });
 
 test('OPEN errors carry the RFC 4271 §6.2 subcodes', () => {

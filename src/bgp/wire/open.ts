@@ -1,5 +1,6 @@
 // OPEN (RFC 4271 §4.2) with capabilities (RFC 5492): multiprotocol (RFC 4760), route refresh (RFC 2918),
-// enhanced route refresh (RFC 7313), 4-octet AS (RFC 6793) and graceful restart (RFC 4724 §3).
+// enhanced route refresh (RFC 7313), 4-octet AS (RFC 6793), graceful restart (RFC 4724 §3) and ADD-PATH
+// (RFC 7911 §4).
 import { AS_TRANS, BGP_VERSION, CapCode, OpenSub } from './constants.js';
 import { BgpError, openError } from './errors.js';
 import { ipv4At, parseIpv4, putU32, u32At } from './addr.js';
@@ -25,7 +26,16 @@ export type Capability =
       readonly restartTime: number;
       readonly families: readonly GrFamily[];
     }
+  | { readonly kind: 'add-path'; readonly families: readonly AddPathFamily[] }
   | { readonly kind: 'unknown'; readonly code: number; readonly value: Uint8Array };
+
+/** One family of the ADD-PATH capability (RFC 7911 §4): can the sender receive / send path identifiers? */
+export interface AddPathFamily {
+  readonly afi: number;
+  readonly safi: number;
+  readonly receive: boolean;
+  readonly send: boolean;
+}
 
 export interface OpenMessage {
   readonly type: 'open';
@@ -65,6 +75,13 @@ function encodeCapability(c: Capability): number[] {
       for (const f of c.families) body.push(f.afi >> 8, f.afi & 255, f.safi, f.forwarding ? 0x80 : 0);
       break;
     }
+    case 'add-path':
+      code = CapCode.ADD_PATH;
+      for (const f of c.families) {
+        if (!f.receive && !f.send) throw new BgpError('BGP_BAD_CAPABILITY', `ADD-PATH for ${f.afi}/${f.safi} neither receives nor sends`);
+        body.push(f.afi >> 8, f.afi & 255, f.safi, (f.receive ? 1 : 0) | (f.send ? 2 : 0));
+      }
+      break;
     case 'unknown':
       code = c.code;
       body.push(...c.value);
@@ -117,6 +134,17 @@ function decodeCapability(code: number, b: Uint8Array, off: number, len: number)
         restartTime: ((b[off] & 0x0f) << 8) | b[off + 1],
         families,
       };
+    }
+    case CapCode.ADD_PATH: {
+      if (len === 0 || len % 4 !== 0) throw bad();
+      const families: AddPathFamily[] = [];
+      for (let p = off; p < off + len; p += 4) {
+        const mode = b[p + 3];
+        // RFC 7911 §4: Send/Receive 1..3; other values make the capability malformed
+        if (mode < 1 || mode > 3) throw bad();
+        families.push({ afi: (b[p] << 8) | b[p + 1], safi: b[p + 2], receive: (mode & 1) !== 0, send: (mode & 2) !== 0 });
+      }
+      return { kind: 'add-path', families };
     }
     default:
       return { kind: 'unknown', code, value: b.slice(off, off + len) };
