@@ -47,3 +47,16 @@ export function intOption(name: string, value: string | undefined, fallback: num
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** Resolves on the first SIGINT or SIGTERM (and stops listening for both): how a `serve` command waits to stop. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -5,7 +5,7 @@ import { TfError, errorMessage } from '../common/errors.js';
 import { Agent } from '../agent/agent.js';
 import { AgentOptionError } from '../agent/errors.js';
 import { DEFAULT_CNI_SOCKET, DEFAULT_STATE_DIR, parseControls, parseEndpoint } from '../agent/options.js';
-import { intOption, parseCommandArgs, UsageError, type CommandModule } from './command.js';
+import { intOption, parseCommandArgs, UsageError, type CommandModule, untilStopSignal } from './command.js';
 
 const usage = `usage: tfctl serve agent --config-api URL --node <name> --ip <underlay ip> --control ip:port[,ip:port]
                          [--port-api 127.0.0.1:${PORTS.agentPortApi}] [--introspect-port ${PORTS.agentIntrospect}] [--introspect-host 127.0.0.1]
@@ -86,15 +86,7 @@ const command: CommandModule = {
       if (err instanceof AgentOptionError) throw new UsageError(err.message);
       throw err;
     }
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const stopped = untilStopSignal();
     const started = agent.start().then(() => true, (err: unknown) => {
       console.error(`tfctl serve agent: ${err instanceof TfError ? `${err.code}: ` : ''}${errorMessage(err)}`);
       return false;

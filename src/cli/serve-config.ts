@@ -3,7 +3,7 @@ import { ENV, PORTS, envOr } from '../common/defaults.js';
 import { errorMessage } from '../common/errors.js';
 import { startConfigApi } from '../config/server.js';
 import { DEFAULT_STORE_URL } from '../config/store/open.js';
-import { intOption, parseCommandArgs, type CommandModule } from './command.js';
+import { intOption, parseCommandArgs, type CommandModule, untilStopSignal } from './command.js';
 
 const usage = `usage: tfctl serve config [--port ${PORTS.configApi}] [--host 127.0.0.1]
                           [--store sqlite://./tf-data/config.db | etcd://h1:2379,h2:2379[/namespace/]]
@@ -59,15 +59,7 @@ const command: CommandModule = {
       return 1;
     }
     // Signal handlers first: whoever reads the "listening" line may stop us right away.
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const stopped = untilStopSignal();
     console.log(`tfctl serve config: listening on ${api.url} (store ${api.store.description}, revision ${api.service.mirror.revision})`);
     await stopped;
     await api.close();

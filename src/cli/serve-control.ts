@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { ENV, PORTS, defaultConfigApiUrl, envOr } from '../common/defaults.js';
 import { TfError, errorMessage } from '../common/errors.js';
 import { startControlNode } from '../control/control-node.js';
-import { intOption, parseCommandArgs, UsageError, type CommandModule } from './command.js';
+import { intOption, parseCommandArgs, UsageError, type CommandModule, untilStopSignal } from './command.js';
 
 const usage = `usage: tfctl serve control --config-api URL --name <bgp-router name> --router-id <ip> --bgp-address <ip>
                            [--bgp-port ${PORTS.controlBgp}] [--introspect-port ${PORTS.controlIntrospect}] [--introspect-host 127.0.0.1]
@@ -76,15 +76,7 @@ const command: CommandModule = {
       console.error(`tfctl serve control: ${err instanceof TfError ? `${err.code}: ` : ''}${errorMessage(err)}`);
       return 1;
     }
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const stopped = untilStopSignal();
     console.log(`tfctl serve control: ${node.name} BGP ${node.bgpAddress}:${node.bgpPort}, introspect http://${values['introspect-host'] ?? '127.0.0.1'}:${node.introspectPort ?? '-'}, config revision ${node.configRevision}`);
     await stopped;
     await node.stop();

@@ -5,7 +5,7 @@ import { startIntrospect, type RunningServer } from '../common/http.js';
 import { summarize } from '../common/health.js';
 import { Registry } from '../common/metrics.js';
 import { startTransformer, type RunningTransformer } from '../transformer/index.js';
-import { intOption, parseCommandArgs, type CommandModule } from './command.js';
+import { intOption, parseCommandArgs, type CommandModule, untilStopSignal } from './command.js';
 
 const usage = `usage: tfctl serve transformer [--config-api URL] [--introspect-port ${PORTS.transformerIntrospect}] [--admin-token T]
                                [--settle-ms 50]
@@ -64,15 +64,7 @@ const command: CommandModule = {
       return 1;
     }
     console.log(`tfctl serve transformer: following ${url} (introspect on port ${introspect.port})`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopSignal();
     await introspect.close();
     await running.close();
     return 0;
