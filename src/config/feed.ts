@@ -82,10 +82,8 @@ export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, s
       finish();
     }
   };
-  // Live batches are coalesced until the event loop turn ends (setImmediate: every group commit and
-  // request handled in this turn): one socket write, and one read for the consumer. Coalescing per turn
-  // instead of per synchronous burst halved the feed's writes under a kube-manager burst (bench
-  // kube-manager: p99 pod → instance IP ~1,000 → ~760 ms) for at most one turn of added delay.
+  // Live batches are coalesced until the current synchronous burst ends (a store's group commit
+  // publishes many transactions at once): one socket write, and one read for the consumer.
   let pendingText = '';
   const flushPending = (): void => {
     const text = pendingText;
@@ -94,7 +92,7 @@ export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, s
   };
   const writeLive = (text: string): void => {
     if (text.length === 0) return;
-    if (pendingText === '') setImmediate(flushPending);
+    if (pendingText === '') queueMicrotask(flushPending);
     pendingText += text;
   };
   const encode = (b: KvBatch): string => {
@@ -140,8 +138,7 @@ export async function serveFeed(res: ServerResponse, url: URL, mirror: Mirror, s
   text += `{"type":"BOOKMARK","revision":${last}}\n`;
   write(text);
   const timer = setInterval(() => {
-    // never ahead of live events still waiting for their write (a bookmark promises everything up to R)
-    if (pendingText === '' && Date.now() - lastWrite >= opts.bookmarkMs) write(`{"type":"BOOKMARK","revision":${Math.max(last, mirror.revision)}}\n`);
+    if (Date.now() - lastWrite >= opts.bookmarkMs) write(`{"type":"BOOKMARK","revision":${Math.max(last, mirror.revision)}}\n`);
   }, Math.max(50, Math.floor(opts.bookmarkMs / 2)));
   timer.unref();
   cleanup.push(() => clearInterval(timer));
