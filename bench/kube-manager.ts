@@ -8,9 +8,10 @@
 // Figures: pods_per_s (pods / time from the first pod create sent to the last pod instance-ip
 // stored), pod_to_iip_p50_ms / pod_to_iip_p99_ms (per pod, create sent → its instance-ip on the
 // feed), peak_rss_mb (kube-manager's VmHWM).
-// Anchor, same run: anchor_direct_pods_per_s — the same per-pod objects (VM, VMI, instance IP,
-// virtual-router link) written straight to a fresh config API by 32 concurrent clients, no
-// Kubernetes and no reconcile: the ceiling kube-manager's writes can reach on this machine.
+// Anchor, same run: anchor_direct_pods_per_s — the same per-pod objects (VM, VMI, instance IP in one
+// batch as kube-manager sends them, then the virtual-router link) written straight to a fresh config
+// API by 32 concurrent clients, no Kubernetes and no reconcile: the ceiling kube-manager's writes
+// can reach on this machine.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -92,6 +93,12 @@ function stop(child: ChildProcess | undefined): Promise<void> {
 function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Bytes a process has read and written through syscalls (sockets included). */
+function ioBytes(pid: number): { r: number; w: number } {
+  const t = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { r: Number(/rchar: (\d+)/.exec(t)?.[1] ?? NaN), w: Number(/wchar: (\d+)/.exec(t)?.[1] ?? NaN) };
 }
 
 function vmHwmMb(pid: number): number {
@@ -206,6 +213,7 @@ async function runKubeManager(o: Options, dir: string): Promise<void> {
       },
     });
 
+    const io0 = { km: ioBytes(km.pid!), config: ioBytes(cfgApi.child.pid!), kube: ioBytes(kubeApi.pid!) };
     const cpu0 = { km: cpuSeconds(km.pid!), config: cpuSeconds(cfgApi.child.pid!), kube: cpuSeconds(kubeApi.pid!) };
     console.log(`kube-manager: ${o.pods} pods in ${o.namespaces} namespaces (${o.isolated} isolated), ${o.services} services, ${o.nodes} nodes; ${o.workers} reconcile workers; config API on SQLite`);
     const nsName = (i: number) => `bench-${i}`;
@@ -252,6 +260,8 @@ async function runKubeManager(o: Options, dir: string): Promise<void> {
     clearTimeout(timeout);
     const tLast = Math.max(...iipAt.values());
     const cpu = { km: cpuSeconds(km.pid!) - cpu0.km, config: cpuSeconds(cfgApi.child.pid!) - cpu0.config, kube: cpuSeconds(kubeApi.pid!) - cpu0.kube };
+    const io = { km: ioBytes(km.pid!), config: ioBytes(cfgApi.child.pid!), kube: ioBytes(kubeApi.pid!) };
+    const mb = (a: { r: number; w: number }, b: { r: number; w: number }) => `read ${((a.r - b.r) / 1e6).toFixed(1)} MB, wrote ${((a.w - b.w) / 1e6).toFixed(1)} MB`;
     watch.close();
     const lat = [...iipAt].map(([k, t]) => t - (sentAt.get(k) ?? t));
     const firstSent = Math.min(...sentAt.values());
@@ -261,9 +271,13 @@ async function runKubeManager(o: Options, dir: string): Promise<void> {
     const rss = vmHwmMb(km.pid!);
     const status = await getJson(introspect, '/status') as { writes: Record<string, number>; queue: { processed: number; failed: number } };
     console.log(`  namespaces sent in ${(firstSent - t0).toFixed(0)} ms; ${o.pods} pods sent in ${(tPodsSent - firstSent).toFixed(0)} ms; services+endpoints by ${(tAllSent - firstSent).toFixed(0)} ms`);
+    const tFirst = Math.min(...iipAt.values());
+    const decile = (p: number) => (percentile([...iipAt.values()], p) - firstSent).toFixed(0);
+    console.log(`  instance IPs stored (ms after the first pod sent): first ${(tFirst - firstSent).toFixed(0)}, 10% ${decile(0.1)}, 50% ${decile(0.5)}, 90% ${decile(0.9)}`);
     console.log(`  ${iipAt.size}/${o.pods} pods got an instance IP; last after ${(tLast - firstSent).toFixed(0)} ms → ${podsPerS.toFixed(0)} pods/s`);
     console.log(`  pod create → instance IP: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p99 ${percentile(lat, 0.99).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms`);
     console.log(`  CPU until the last instance IP: kube-manager ${cpu.km.toFixed(2)} s, config API ${cpu.config.toFixed(2)} s, Kubernetes API ${cpu.kube.toFixed(2)} s`);
+    console.log(`  I/O until the last instance IP: kube-manager ${mb(io.km, io0.km)}; config API ${mb(io.config, io0.config)}; Kubernetes API ${mb(io.kube, io0.kube)}`);
     console.log(`  kube-manager peak RSS ${rss.toFixed(1)} MB; ${status.writes.total} VNC writes (${status.writes.create} creates, ${status.writes.update} updates, ${status.writes.ref} ref-updates, ${status.writes.delete} deletes); ${status.queue.processed} reconciles, ${status.queue.failed} retried`);
     if (iipAt.size < o.pods) console.log(`  WARNING: only ${iipAt.size} of ${o.pods} pods got an instance IP within 300 s`);
     figure('pods_per_s', podsPerS, 'pods/s');
@@ -294,9 +308,12 @@ async function runAnchor(o: Options, dir: string): Promise<void> {
     await pool(
       32,
       Array.from({ length: o.pods }, (_, i) => async () => {
-        const vm = await client.create('virtual-machine', { fq_name: [`pod-${i}__vm`], server_type: 'container' });
-        const vmi = await client.create('virtual-machine-interface', { fq_name: [...P, `pod-${i}__vmi`], parent_type: 'project', virtual_network_refs: [{ to: vn.fq_name }], virtual_machine_refs: [{ to: vm.fq_name }] });
-        await client.create('instance-ip', { fq_name: [`pod-${i}__iip`], subnet_uuid: subnetUuid, virtual_network_refs: [{ to: vn.fq_name }], virtual_machine_interface_refs: [{ to: vmi.fq_name }] });
+        // as kube-manager writes them: one batch (one transaction) per pod, then the router link
+        const [vm] = await client.batch([
+          { operation: 'create', type: 'virtual-machine', object: { fq_name: [`pod-${i}__vm`], server_type: 'container' } },
+          { operation: 'create', type: 'virtual-machine-interface', object: { fq_name: [...P, `pod-${i}__vmi`], parent_type: 'project', virtual_network_refs: [{ to: vn.fq_name }], virtual_machine_refs: [{ to: [`pod-${i}__vm`] }] } },
+          { operation: 'create', type: 'instance-ip', object: { fq_name: [`pod-${i}__iip`], subnet_uuid: subnetUuid, virtual_network_refs: [{ to: vn.fq_name }], virtual_machine_interface_refs: [{ to: [...P, `pod-${i}__vmi`] }] } },
+        ]);
         await client.refUpdate('virtual-router', vrs[i % o.nodes], 'virtual-machine', vm.uuid, 'ADD');
       }),
     );

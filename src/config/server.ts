@@ -20,7 +20,7 @@ import { parseFilters, selectUuids, type ListQuery } from './list.js';
 import type { StoredObject } from './mirror.js';
 import { render } from './render.js';
 import { RenderCache } from './render-cache.js';
-import { ConfigService, propCollection, type PropUpdate } from './service.js';
+import { ConfigService, MAX_BATCH_OPERATIONS, propCollection, type BatchOperation, type PropUpdate } from './service.js';
 import { requireObject } from './write/create.js';
 import { DEFAULT_STORE_URL, openStore } from './store/open.js';
 import type { KvStore } from './store/types.js';
@@ -139,7 +139,7 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
       return reply(200, {
         href: base,
         links: ALL_TYPES.map((t) => ({ link: { rel: 'collection', href: `${base}/${t.plural}`, name: t.name } })).concat(
-          ['fqname-to-id', 'id-to-fqname', 'ref-update', 'ref-relax-for-delete', 'prop-collection-get', 'prop-collection-update', 'list-bulk-collection', 'useragent-kv', 'chown', 'watch'].map(
+          ['fqname-to-id', 'id-to-fqname', 'ref-update', 'ref-relax-for-delete', 'prop-collection-get', 'prop-collection-update', 'list-bulk-collection', 'useragent-kv', 'chown', 'batch', 'watch'].map(
             (a) => ({ link: { rel: 'action', href: `${base}/${a}`, name: a } }),
           ),
         ),
@@ -213,6 +213,16 @@ export async function startConfigApi(opts: ConfigApiOptions = {}): Promise<Runni
             pageMarker: b.page_marker === undefined ? undefined : text(b.page_marker),
             pageLimit: b.page_limit === undefined ? undefined : Number(b.page_limit),
           }, { detail: b.detail === true || b.detail === 'true' || b.detail === 'True', count: b.count === true || b.count === 'true', fields: list(b.fields), excludeHrefs: b.exclude_hrefs === true }));
+        }
+        case 'POST batch': {
+          const ops = batchOperations(await body());
+          const r = await service.batch(ops);
+          // Identity only (no rendering of whole objects): callers of a batch follow the feed.
+          const results = r.value.map((o, i) => {
+            const lm = (o.id_perms as { last_modified?: string } | undefined)?.last_modified ?? '';
+            return `{"type":"${ops[i].type}","uuid":"${o.uuid}","fq_name":${JSON.stringify(o.fq_name)},"href":${JSON.stringify(`${base}/${ops[i].type}/${o.uuid}`)},"last_modified":"${lm}"}`;
+          });
+          return reply(200, new Serialized(`{"results":[${results.join(',')}]}`), r.revision);
         }
         case 'POST useragent-kv': {
           const b = await body();
@@ -421,6 +431,26 @@ function intParam(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new BadRequest(`${name} must be a positive integer, got ${JSON.stringify(v)}`, 'INVALID_PARAM');
   return n;
+}
+
+/** The operations of a POST /batch body, checked for shape (each operation's content is checked as its write is planned). */
+function batchOperations(b: Record<string, unknown>): BatchOperation[] {
+  const list = b.operations;
+  if (!Array.isArray(list) || list.length === 0) throw new BadRequest('Bad Request, operations must be a non-empty list', 'BAD_BODY', { field: 'operations' });
+  if (list.length > MAX_BATCH_OPERATIONS) throw new BadRequest(`Bad Request, a batch carries at most ${MAX_BATCH_OPERATIONS} operations (got ${list.length})`, 'BATCH_TOO_LARGE', { field: 'operations' });
+  return list.map((raw, i): BatchOperation => {
+    const field = (f: string): string => `operations[${i}].${f}`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BadRequest(`Bad Request, operations[${i}] must be a JSON object`, 'BAD_BODY', { field: `operations[${i}]`, operation: i });
+    const op = raw as Record<string, unknown>;
+    if (typeof op.type !== 'string' || op.type === '') throw new BadRequest(`Bad Request, ${field('type')} must be a resource type name`, 'BAD_BODY', { field: field('type'), operation: i });
+    if (typeof op.object !== 'object' || op.object === null || Array.isArray(op.object)) throw new BadRequest(`Bad Request, ${field('object')} must be a JSON object`, 'BAD_BODY', { field: field('object'), operation: i });
+    if (op.operation === 'create') return { operation: 'create', type: op.type, object: op.object };
+    if (op.operation === 'update') {
+      if (typeof op.uuid !== 'string' || op.uuid === '') throw new BadRequest(`Bad Request, ${field('uuid')} is required for an update`, 'BAD_BODY', { field: field('uuid'), operation: i });
+      return { operation: 'update', type: op.type, uuid: op.uuid, object: op.object };
+    }
+    throw new BadRequest(`Bad Request, ${field('operation')} must be "create" or "update", got ${JSON.stringify(op.operation)}`, 'BAD_OPERATION', { field: field('operation'), operation: i });
+  });
 }
 
 function sendFailure(res: ServerResponse, err: unknown, log: Logger): void {

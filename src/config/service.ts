@@ -2,7 +2,7 @@
 // committed as one compare-and-swap transaction (retried after the mirror catches up when a
 // concurrent writer got there first); every read is served from the mirror after it caught up with
 // the store (linearizable on etcd, immediate on SQLite).
-import { BadRequest, NoIdError, ServiceUnavailableError, VncError } from '../vnc/errors.js';
+import { BadRequest, NoIdError, ServiceUnavailableError, VncError, errorFromResponse } from '../vnc/errors.js';
 import { NAMED_TYPES, findType, fqNameRepr, fqNameToString, validateField, FieldError, type ResourceType } from '../vnc/schema.js';
 import { Allocators } from './alloc/allocators.js';
 import { hooksFor } from './hooks/index.js';
@@ -45,6 +45,12 @@ export interface RefUpdateRequest {
   operation: 'ADD' | 'DELETE';
   attr?: unknown;
 }
+
+/** One write of a batch: create (object with fq_name, …) or update (object = the changed fields). */
+export type BatchOperation = { operation: 'create'; type: string; object: unknown } | { operation: 'update'; type: string; uuid: string; object: unknown };
+
+/** Most operations one batch may carry. */
+export const MAX_BATCH_OPERATIONS = 1000;
 
 export interface PropUpdate {
   field: string;
@@ -164,6 +170,32 @@ export class ConfigService {
     const r = await this.mutate((ctx) => planUpdate(ctx, hooksFor, rt.name, uuid, body));
     this.mirror.prime(r.value, r.revision);
     return { value: this.mirror.get(uuid) ?? r.value, revision: r.revision };
+  }
+
+  /**
+   * Creates and updates several objects in one transaction: all of them or, on the first refusal,
+   * none. Operations see the ones before them (a reference by fq_name to an object created earlier
+   * in the batch resolves). A refusal is the operation's own error, its message prefixed with the
+   * operation's position and `details.operation` = that index.
+   */
+  async batch(ops: readonly BatchOperation[]): Promise<WriteResult<StoredObject[]>> {
+    if (ops.length > MAX_BATCH_OPERATIONS) throw new BadRequest(`Bad Request, a batch carries at most ${MAX_BATCH_OPERATIONS} operations (got ${ops.length})`, 'BATCH_TOO_LARGE');
+    const types = ops.map((op, i) => {
+      try {
+        return requireType(op.type).name;
+      } catch (err) {
+        throw inOperation(err, i, op);
+      }
+    });
+    return this.mutate((ctx) =>
+      ops.map((op, i) => {
+        try {
+          return op.operation === 'create' ? planCreate(ctx, hooksFor, types[i], op.object) : planUpdate(ctx, hooksFor, types[i], op.uuid, op.object);
+        } catch (err) {
+          throw inOperation(err, i, op);
+        }
+      }),
+    );
   }
 
   async delete(type: string, uuid: string, base = ''): Promise<WriteResult<StoredObject>> {
@@ -382,3 +414,9 @@ export function propCollection(rt: ResourceType, obj: StoredObject, fields: read
   return out;
 }
 
+/** The error of batch operation `i`, saying which operation it was. */
+function inOperation(err: unknown, i: number, op: BatchOperation): unknown {
+  if (!(err instanceof VncError)) return err;
+  const details = typeof err.details === 'object' && err.details !== null ? { ...err.details, operation: i } : { operation: i };
+  return errorFromResponse(err.status, err.code, `operation ${i} (${op.operation} ${op.type}): ${err.message}`, details);
+}

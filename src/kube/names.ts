@@ -7,8 +7,22 @@ import { createHash } from 'node:crypto';
 /** The original's VncCommon.make_name: parts joined with '__'. */
 export const makeName = (...parts: (string | number)[]): string => parts.join('__');
 
+/** Memo of derivedUuid (node reconciles derive every pod's uuids; a SHA-1 each time shows in profiles). */
+const derived = new Map<string, string>();
+const DERIVED_MEMO_MAX = 200_000;
+
 /** A name-based (version 5 style) uuid from a Kubernetes uid and a role string. */
 export function derivedUuid(uid: string, role: string): string {
+  const key = `${uid}\0${role}`;
+  let u = derived.get(key);
+  if (u === undefined) {
+    if (derived.size >= DERIVED_MEMO_MAX) derived.clear();
+    derived.set(key, (u = hashUuid(uid, role)));
+  }
+  return u;
+}
+
+function hashUuid(uid: string, role: string): string {
   const h = createHash('sha1').update(`tungsten-ts/kube-manager\0${uid}\0${role}`).digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;

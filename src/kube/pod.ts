@@ -213,9 +213,7 @@ export async function reconcilePod(ctx: Ctx, namespace: string, name: string): P
   }
 
   try {
-    await tx.ensure(specs.vm);
-    await tx.ensure(specs.vmi, onOtherVn(vmiHave) ? undefined : vmiHave);
-    await tx.ensure(specs.iip, onOtherVn(iipHave) ? undefined : iipHave);
+    await tx.ensureAll([{ spec: specs.vm }, { spec: specs.vmi, actual: onOtherVn(vmiHave) ? undefined : vmiHave }, { spec: specs.iip, actual: onOtherVn(iipHave) ? undefined : iipHave }]);
   } catch (err) {
     if (err instanceof VncError && ALLOCATION_CODES.has(err.code)) {
       // Nothing half-created: the VM and interface made in this pass go again.

@@ -4,9 +4,9 @@
 // removes what this reconcile created when a later step fails on bad input (nothing half-created).
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import type { VncClient } from '../vnc/client.js';
+import type { BatchOperation, BatchResult, VncClient } from '../vnc/client.js';
 import { NoIdError, RefsExistError } from '../vnc/errors.js';
-import type { VncObject } from '../vnc/object.js';
+import type { VncObject, VncObjectInput } from '../vnc/object.js';
 import { refFieldName } from '../vnc/schema.js';
 import { drift } from './diff.js';
 import { hasRef, type VncState } from './vnc-state.js';
@@ -37,6 +37,8 @@ export class WriteStats {
 }
 
 const lastModified = (o: VncObject | undefined): string => o?.id_perms?.last_modified ?? '';
+
+const createBody = (spec: ObjectSpec): VncObjectInput => ({ ...spec.fields, fq_name: spec.fq_name, ...(spec.uuid ? { uuid: spec.uuid } : {}), ...(spec.parent_type ? { parent_type: spec.parent_type } : {}) });
 
 export class Tx {
   readonly #client: VncClient;
@@ -77,8 +79,48 @@ export class Tx {
     return this.update(spec.type, have.uuid, d);
   }
 
+  /**
+   * `ensure` for several objects with one request: what is missing is created and what drifted is
+   * updated in one config API batch (one transaction — all or nothing). Specs may refer by fq_name
+   * to objects created before them in the list. An object an interrupted earlier run created (not
+   * in the cache yet) makes the batch fail as a whole; then each spec goes through `ensure`, which
+   * adopts it.
+   */
+  async ensureAll(items: readonly { spec: ObjectSpec; actual?: VncObject }[]): Promise<void> {
+    const ops: { spec: ObjectSpec; op: BatchOperation }[] = [];
+    for (const { spec, actual } of items) {
+      const have = actual ?? (spec.uuid ? this.#state.getTyped(spec.type, spec.uuid) : this.#state.byFq(spec.type, spec.fq_name));
+      if (!have) {
+        ops.push({ spec, op: { operation: 'create', type: spec.type, object: createBody(spec) } });
+        continue;
+      }
+      const d = drift(spec.fields, have);
+      if (d) ops.push({ spec, op: { operation: 'update', type: spec.type, uuid: have.uuid, object: d } });
+    }
+    if (ops.length < 2) {
+      for (const { spec, actual } of items) await this.ensure(spec, actual);
+      return;
+    }
+    let results: BatchResult[];
+    try {
+      results = await this.#client.batch(ops.map((o) => o.op));
+    } catch (err) {
+      if (err instanceof RefsExistError && err.code === 'ALREADY_EXISTS') {
+        for (const { spec, actual } of items) await this.ensure(spec, actual);
+        return;
+      }
+      throw err;
+    }
+    results.forEach((r, i) => {
+      const kind = ops[i].op.operation;
+      this.#count(kind, r.type);
+      if (kind === 'create') this.#created.push({ type: r.type, uuid: r.uuid });
+      this.#pending.push(this.#state.waitFor(r.uuid, (o) => o !== undefined && lastModified(o) >= r.last_modified));
+    });
+  }
+
   async create(spec: ObjectSpec): Promise<VncObject> {
-    const body = { ...spec.fields, fq_name: spec.fq_name, ...(spec.uuid ? { uuid: spec.uuid } : {}), ...(spec.parent_type ? { parent_type: spec.parent_type } : {}) };
+    const body = createBody(spec);
     let obj: VncObject;
     try {
       obj = await this.#client.create(spec.type, body);

@@ -67,6 +67,18 @@ export interface PropCollectionUpdate {
   position?: string | number;
 }
 
+/** One write of `VncClient.batch`. */
+export type BatchOperation = { operation: 'create'; type: string; object: VncObjectInput } | { operation: 'update'; type: string; uuid: string; object: VncObjectInput };
+
+/** What a batch answers per operation: the object's identity and the version the write made. */
+export interface BatchResult {
+  type: string;
+  uuid: string;
+  fq_name: string[];
+  href: string;
+  last_modified: string;
+}
+
 const csv = (v: string | readonly string[]): string => (typeof v === 'string' ? v : v.join(','));
 
 export class VncClient {
@@ -102,6 +114,21 @@ export class VncClient {
       }
       throw err;
     }
+  }
+
+  /**
+   * Creates and updates several objects in one transaction (all or none; later operations see
+   * earlier ones). A refusal throws the failing operation's typed error with
+   * `details.operation` = its index. Not retried after a lost connection (it may have committed).
+   */
+  async batch(ops: readonly BatchOperation[]): Promise<BatchResult[]> {
+    const operations = ops.map((op) =>
+      op.operation === 'create'
+        ? { operation: 'create', type: this.#typeName(op.type), object: op.object }
+        : { operation: 'update', type: this.#typeName(op.type), uuid: op.uuid, object: op.object },
+    );
+    const res = await this.#t.request('POST', '/batch', { operations });
+    return (res.body as { results: BatchResult[] }).results;
   }
 
   async read<T extends string>(type: T, uuid: string, opts: ReadOptions = {}): Promise<ObjectOf<T>> {
