@@ -104,7 +104,7 @@ test('address exhaustion inside a batch keeps its code and leaves nothing half-c
       results.push(e);
     }
   }
-  const failed = results.filter((r) => r instanceof VncError) as VncError[];
+  const failed = results.filter((r): r is VncError => r instanceof VncError);
   assert.ok(failed.length >= 1, 'the small subnet ran out');
   for (const e of failed) {
     assert.equal(e.code, 'SUBNET_EXHAUSTED');
