@@ -1,7 +1,8 @@
-// The nftables side of a node, generated from its desired state (pure). One table `ip tf` with six base
+// The nftables side of a node, generated from its desired state (pure). One table `ip tf` with five base
 // chains that always exist (so the NAT hooks, and with them the NAT of established connections, never go
-// away): tf_raw_pre / tf_raw_out (raw: untrack the node's VXLAN packets), tf_mark (prerouting/mangle),
-// tf_dnat (prerouting/dstnat), tf_forward (forward/filter), tf_snat (postrouting/srcnat); one regular chain per distinct direction policy (tf_sg_<hash>), one
+// away): tf_raw_pre / tf_raw_out (raw: untrack the node's VXLAN packets), tf_dnat (prerouting/dstnat),
+// tf_forward (forward/filter), tf_snat (postrouting/srcnat); tf_mark (prerouting/mangle) only while there
+// are floating IPs or SNAT rules whose replies it marks; one regular chain per distinct direction policy (tf_sg_<hash>), one
 // interval set per address group (tf_g_<id>), and tf_info whose rule comment carries the ruleset hash.
 //
 // Rules avoid anonymous sets on purpose: every anonymous set is a kernel set, and the kernel's set-name
@@ -274,7 +275,8 @@ export function buildRuleset(state: NodeState, own: Ownership): NftRuleset {
   const chains: NftChainSpec[] = [
     { name: 'tf_raw_pre', base: BASE.tf_raw_pre, rules: [`ip daddr ${state.underlay.ip} ${vx}`] },
     { name: 'tf_raw_out', base: BASE.tf_raw_out, rules: [`ip saddr ${state.underlay.ip} ${vx}`] },
-    { name: 'tf_mark', base: BASE.tf_mark, rules: markRules },
+    // A filter chain holds no state: without marks to set it is left out, one hook fewer per packet.
+    ...(markRules.length > 0 ? [{ name: 'tf_mark', base: BASE.tf_mark, rules: markRules }] : []),
     { name: 'tf_dnat', base: BASE.tf_dnat, rules: dnat },
     { name: 'tf_forward', base: BASE.tf_forward, rules: forward },
     { name: 'tf_snat', base: BASE.tf_snat, rules: snat },
