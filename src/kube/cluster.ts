@@ -44,6 +44,8 @@ export function clusterSpecs(cfg: KubeManagerConfig, names: ClusterNames): { spe
         virtual_network_properties: { forwarding_mode: 'l3' },
         address_allocation_mode: 'user-defined-subnet-only',
         port_security_enabled: true,
+        // at creation; afterwards the default namespace's reconcile keeps it (annotation > option)
+        fabric_snat: cfg.ipFabricSnat ? true : null,
         // multi-tenant: pods of every namespace's project attach to it
         ...(names.clusterProject ? {} : { perms2: { global_access: 5 } }),
         network_ipam_refs: [
@@ -63,7 +65,10 @@ export async function ensureCluster(tx: Tx, cfg: KubeManagerConfig, names: Clust
     const have = tx.state.byFq(spec.type, spec.fq_name);
     // The cluster's project and the appliance set may pre-exist: use them as they are.
     if (have && (spec.type === 'project' || spec.type === 'domain' || spec.type === 'service-appliance-set')) continue;
-    await tx.ensure(spec, have);
+    if (have && spec.type === 'virtual-network') {
+      const { fabric_snat: _owned, ...fields } = spec.fields;
+      await tx.ensure({ ...spec, fields }, have);
+    } else await tx.ensure(spec, have);
   }
   if (cfg.clusterNetwork && !tx.state.byFq('virtual-network', cfg.clusterNetwork)) {
     throw new ConfigError(`[KUBERNETES] cluster_network: virtual network ${cfg.clusterNetwork.join(':')} does not exist`, 'KM_CLUSTER_NETWORK_MISSING');

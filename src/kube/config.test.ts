@@ -35,7 +35,7 @@ test('defaults are the original ones', () => {
   assert.equal(c.owner, 'k8s');
   assert.equal(c.kube.url, undefined, 'no API server configured: kubeconfig / in-cluster');
   assert.deepEqual(c.podSubnets.map(formatCidr), ['10.32.0.0/12']);
-  assert.equal(c.ipFabricForwarding, false);
+  assert.equal(c.ipFabricSnat, false);
   assert.equal(c.kubeTimerInterval, 60);
 });
 
@@ -48,6 +48,7 @@ test('bad options are errors naming the option and its line', () => {
     ['[KUBERNETES]\npod_subnets = 10.0.0.0/8\nservice_subnets = 10.96.0.0/12', /overlaps/],
     ['[VNC]\nvnc_endpoint_port = 99999', /not a port/],
     ['[KUBERNETES]\nip_fabric_forwarding = maybe', /not a boolean/],
+    ['[KUBERNETES]\nip_fabric_forwarding = True', /ip_fabric_forwarding \(line 2\): True is not supported/],
     ['[DEFAULTS]\nlog_level = LOUD', /unknown level/],
     ['[DEFAULTS]\nreconcile_workers = 0', /1\.\.1024/],
     ['no section = here', /outside of any \[section\]/],

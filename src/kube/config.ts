@@ -36,7 +36,7 @@ export interface KubeManagerConfig {
   clusterProject?: [string, string];
   /** fq_name of an existing VN to use instead of creating cluster-network */
   clusterNetwork?: [string, string, string];
-  ipFabricForwarding: boolean;
+  /** fabric SNAT on the pod networks kube-manager creates, unless a namespace annotation says otherwise */
   ipFabricSnat: boolean;
   /** annotation owner=… on every object ([KUBERNETES] kubernetes_cluster_owner) */
   owner: string;
@@ -192,6 +192,11 @@ export function loadConfig(text: string): KubeManagerConfig {
   const vncPort = port(ini, 'VNC', 'vnc_endpoint_port', PORTS.configApi);
   const vncUrl = /^https?:\/\//.test(vncIp) ? vncIp : `http://${vncIp.includes(':') ? `[${vncIp}]` : vncIp}:${vncPort}`;
 
+  // Gateway-less pods on the fabric (pod networks on ip-fabric-ipam) need underlay routing of pod
+  // addresses, which the datapath does not do: refuse rather than quietly give overlay addresses.
+  if (bool(ini, 'KUBERNETES', 'ip_fabric_forwarding', false)) {
+    throw new ConfigError(`${where(ini, 'KUBERNETES', 'ip_fabric_forwarding')}: True is not supported (pods get overlay addresses; ip_fabric_snat gives them outbound access through their node)`, 'KM_CONFIG_UNSUPPORTED');
+  }
   const clusterName = ini.get('KUBERNETES', 'cluster_name') || 'k8s-default';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(clusterName)) throw new ConfigError(`${where(ini, 'KUBERNETES', 'cluster_name')}: invalid name ${JSON.stringify(clusterName)}`);
 
@@ -208,7 +213,6 @@ export function loadConfig(text: string): KubeManagerConfig {
     clusterName,
     clusterProject: projectDict ? [projectDict.domain || domain, projectDict.project] : undefined,
     clusterNetwork: networkDict ? [networkDict.domain || domain, networkDict.project, networkDict.name] : undefined,
-    ipFabricForwarding: bool(ini, 'KUBERNETES', 'ip_fabric_forwarding', false),
     ipFabricSnat: bool(ini, 'KUBERNETES', 'ip_fabric_snat', false),
     owner: ini.get('KUBERNETES', 'kubernetes_cluster_owner') || 'k8s',
     domain,

@@ -46,6 +46,8 @@ export const ANNOTATION = {
   isolation: 'opencontrail.org/isolation',
   network: 'opencontrail.org/network',
   fipPool: 'opencontrail.org/fip-pool',
+  ipFabricSnat: 'opencontrail.org/ip_fabric_snat',
+  ipFabricForwarding: 'opencontrail.org/ip_fabric_forwarding',
 } as const;
 
 export const KEY = {

@@ -18,6 +18,8 @@ export interface NamespaceNetworking {
   isolated: boolean;
   /** fq_name of the VN named by `opencontrail.org/network`, if any */
   network?: string[];
+  /** `opencontrail.org/ip_fabric_snat`, when given: fabric SNAT on the namespace's pod network */
+  fabricSnat?: boolean;
 }
 
 export function isTrue(v: string | undefined): boolean {
@@ -28,6 +30,18 @@ export function isTrue(v: string | undefined): boolean {
 export function namespaceNetworking(ns: V1Namespace, domain: string): NamespaceNetworking {
   const a = ns.metadata?.annotations ?? {};
   const out: NamespaceNetworking = { isolated: isTrue(a[ANNOTATION.isolation]) };
+  const flag = (key: string): boolean | undefined => {
+    const v = a[key]?.trim();
+    if (v === undefined || v === '') return undefined;
+    if (/^true$/i.test(v)) return true;
+    if (/^false$/i.test(v)) return false;
+    throw new InputError('KM_BAD_ANNOTATION', 'InvalidAnnotation', `annotation ${key}: expected "true" or "false", got ${JSON.stringify(v)}`);
+  };
+  if (flag(ANNOTATION.ipFabricForwarding)) {
+    throw new InputError('KM_UNSUPPORTED', 'UnsupportedAnnotation', `annotation ${ANNOTATION.ipFabricForwarding}: "true" is not supported (pods get overlay addresses; ${ANNOTATION.ipFabricSnat} gives them outbound access through their node)`);
+  }
+  const snat = flag(ANNOTATION.ipFabricSnat);
+  if (snat !== undefined) out.fabricSnat = snat;
   const net = a[ANNOTATION.network];
   if (net !== undefined && net.trim() !== '') {
     try {
@@ -40,7 +54,7 @@ export function namespaceNetworking(ns: V1Namespace, domain: string): NamespaceN
 }
 
 /** The objects a namespace should have, by role. Pure. */
-export function namespaceSpecs(ctx: Pick<Ctx, 'names' | 'owner' | 'cluster'>, name: string, net: NamespaceNetworking, hasPolicies: boolean): Record<string, ObjectSpec | undefined> {
+export function namespaceSpecs(ctx: Pick<Ctx, 'cfg' | 'names' | 'owner' | 'cluster'>, name: string, net: NamespaceNetworking, hasPolicies: boolean): Record<string, ObjectSpec | undefined> {
   const project = projectOf(ctx.names, name);
   const ann = (objName: string, extra: Record<string, string> = {}) => ownerAnnotations(ctx.owner, 'Namespace', project[1], name, objName, extra);
   const sg = (sgName: string, description: string, rules: ReturnType<typeof allowAllRules> | undefined): ObjectSpec => ({
@@ -71,12 +85,18 @@ export function namespaceSpecs(ctx: Pick<Ctx, 'names' | 'owner' | 'cluster'>, na
               virtual_network_properties: { forwarding_mode: 'l3' },
               address_allocation_mode: 'flat-subnet-only',
               port_security_enabled: true,
+              fabric_snat: fabricSnatField(net, ctx.cfg),
               network_ipam_refs: [{ to: ctx.cluster.podIpam, attr: { ipam_subnets: [{ subnet: null, enable_dhcp: true }] } }],
               annotations: ann(name, { isolated: 'True' }),
             },
           }
         : undefined,
   };
+}
+
+/** fabric_snat of a pod network: the namespace's annotation, else [KUBERNETES] ip_fabric_snat; null = off. */
+export function fabricSnatField(net: NamespaceNetworking, cfg: Pick<Ctx['cfg'], 'ipFabricSnat'>): true | null {
+  return (net.fabricSnat ?? cfg.ipFabricSnat) ? true : null;
 }
 
 /** Creates or updates `spec` unless an object of that name exists that we do not own. */
@@ -137,6 +157,11 @@ export async function reconcileNamespace(ctx: Ctx, name: string): Promise<void> 
   }
   const hasPolicies = ctx.k8s.policies.list(name).length > 0;
   const specs = namespaceSpecs(ctx, name, net, hasPolicies);
+  // The default namespace speaks for the cluster's pod network (the original's rule), when we made it.
+  if (name === 'default' && !ctx.cfg.clusterNetwork) {
+    const vn = tx.state.byFq('virtual-network', ctx.cluster.network);
+    if (vn) await tx.ensure({ type: 'virtual-network', fq_name: [...ctx.cluster.network], fields: { fabric_snat: fabricSnatField(net, ctx.cfg) } }, vn);
+  }
   if (specs.project) await ensureOwned(ctx, tx, specs.project);
   for (const role of ['defaultSg', 'nsSg', 'allowIngress', 'allowEgress', 'vn'] as const) {
     const spec = specs[role];
