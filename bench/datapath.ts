@@ -3,7 +3,9 @@
 // 1. ours_gbit_s vs baseline_gbit_s: iperf3 pod → pod across two node namespaces joined by an underlay veth,
 //    once through the datapath LinuxRenderer programs (VXLAN, policy routing, nftables with conntrack, an SG
 //    on the server pod, a service), once through the same kernel path built here by hand with plain `ip`
-//    (veth + VXLAN + policy routing, MTU 1450, no nftables). Rounds alternate which goes first; medians are
+//    (veth + VXLAN + policy routing, MTU 1450, no nftables), and — for reference, not the target — once more
+//    by hand with the recipe's minimal stateful nftables (what conntrack costs by itself). Rounds rotate
+//    which goes first; medians are
 //    the figures; the ratio of means, the median ratio of back-to-back pairs and a bootstrap interval of the
 //    ratio over the pairs are printed too (the VM's own speed moves single rounds by ±15 %, so one ratio
 //    from a few rounds is not a measurement).
@@ -100,8 +102,14 @@ export async function buildOurs(prefix: string): Promise<Pair> {
   return { client, server, serverIp: ps.ip };
 }
 
-/** The same kernel path by hand: veth, /32 + static neighbours, VXLAN with static FDB, a policy-routing table. */
-export async function buildBaseline(prefix: string): Promise<Pair> {
+/**
+ * The same kernel path by hand: veth, /32 + static neighbours, VXLAN with static FDB, a policy-routing table.
+ * `stateful`: plus the recipe's own nftables on each node (reference/linux-datapath.md: a service DNAT in
+ * prerouting, `ct state established,related accept` first in forward, the server pod's ingress port
+ * allowed and the rest dropped) — the smallest stateful path, to show what conntrack and nftables cost
+ * by themselves on this kernel.
+ */
+export async function buildBaseline(prefix: string, stateful = false): Promise<Pair> {
   const { a, b } = await twoNodes(prefix, '192.168.92');
   const client = `${prefix}-pc`;
   const server = `${prefix}-ps`;
@@ -122,6 +130,22 @@ export async function buildBaseline(prefix: string): Promise<Pair> {
       'rule add priority 100 iif vx1 lookup 100',
     ]);
     await sh(node, 'bridge', 'fdb', 'append', `02:00:00:00:00:0${peer}`, 'dev', 'vx1', 'dst', peerIp, 'self', 'permanent');
+    if (stateful) {
+      const rules = [
+        'table ip ref {',
+        '  chain pre { type nat hook prerouting priority dstnat; policy accept;',
+        `    ip daddr 10.96.0.1 tcp dport 443 dnat to ${peerPodIp}:6443`,
+        '    ip daddr 10.96.0.1 drop',
+        '  }',
+        '  chain fw { type filter hook forward priority filter; policy accept;',
+        '    ct state established,related accept',
+        ...(me === 2 ? ['    oifname "t1" tcp dport 5201 accept', '    oifname "t1" meta l4proto icmp accept', '    oifname "t1" drop'] : []),
+        '  }',
+        '}',
+      ];
+      const r = await execInNetns(node, ['nft', '-f', '-'], rules.join('\n') + '\n');
+      if (r.code !== 0) throw new Error(`nft in ${node}: ${r.stderr.trim()}`);
+    }
     await shBatch(pod, [
       `addr add ${podIp}/32 dev eth0`,
       'link set dev eth0 up',
@@ -154,22 +178,22 @@ export async function iperf(p: Pair, seconds: number): Promise<number> {
 async function throughput(id: string, seconds: number, rounds: number): Promise<void> {
   const ours = await buildOurs(`${id}o`);
   const base = await buildBaseline(`${id}b`);
-  await sh(ours.client, 'ping', '-c', '1', '-W', '2', ours.serverIp);
-  await sh(base.client, 'ping', '-c', '1', '-W', '2', base.serverIp);
+  const ref = await buildBaseline(`${id}r`, true);
+  for (const p of [ours, base, ref]) await sh(p.client, 'ping', '-c', '1', '-W', '2', p.serverIp);
   const o: number[] = [];
   const b: number[] = [];
-  // Alternate which goes first so that load from other processes on the machine hits both alike.
+  const r: number[] = [];
+  // Rotate which goes first so that load from other processes on the machine hits all alike.
+  const paths: [number[], Pair][] = [[o, ours], [b, base], [r, ref]];
   for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      o.push(await iperf(ours, seconds));
-      b.push(await iperf(base, seconds));
-    } else {
-      b.push(await iperf(base, seconds));
-      o.push(await iperf(ours, seconds));
+    for (let k = 0; k < paths.length; k++) {
+      const [into, p] = paths[(i + k) % paths.length];
+      into.push(await iperf(p, seconds));
     }
   }
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
   console.log(`iperf3 ${seconds} s rounds (Gbit/s)  ours: ${fmt(o)}  (max ${Math.max(...o).toFixed(2)})   baseline: ${fmt(b)}  (max ${Math.max(...b).toFixed(2)})`);
+  console.log(`  hand-built + the recipe's stateful nftables (reference, not a target): ${fmt(r)}`);
   emit('ours_gbit_s', midpoint(o), 'Gbit/s', 'pod→pod across nodes, our datapath (median)');
   emit('baseline_gbit_s', midpoint(b), 'Gbit/s', 'pod→pod across nodes, hand-built kernel path (median)');
   const ratioOfMeans = (xs: number[], ys: number[]) => mean(xs) / mean(ys);
@@ -185,6 +209,9 @@ async function throughput(id: string, seconds: number, rounds: number): Promise<
     boot.push(ratioOfMeans(idx.map((i) => o[i]), idx.map((i) => b[i])));
   }
   console.log(`${'ratio of means, 90% bootstrap interval over pairs'.padEnd(58)} ${percentile(boot, 0.05).toFixed(3)} – ${percentile(boot, 0.95).toFixed(3)}`);
+  // Where the gap comes from: the same hand-built path with the recipe's minimal stateful table.
+  console.log(`${'hand-built stateful / hand-built (cost of conntrack+nft)'.padEnd(58)} ${(mean(r) / mean(b)).toFixed(3)} (median of pairs ${midpoint(r.map((x, i) => x / b[i])).toFixed(3)})`);
+  console.log(`${'ours / hand-built stateful (our datapath beyond that)'.padEnd(58)} ${(mean(o) / mean(r)).toFixed(3)} (median of pairs ${midpoint(o.map((x, i) => x / r[i])).toFixed(3)})`);
 }
 
 // ---------------------------------------------------------------- 10k SG rules
