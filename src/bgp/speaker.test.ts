@@ -286,6 +286,44 @@ test('a restarting speaker sends nothing, End-of-RIB included, until every expec
   b.kill();
 });
 
+test('the R bit lasts as long as the restart: cleared after the deferral, or after a peer\'s End-of-RIB for every family', async () => {
+  const hasR = (raw: RawBgpPeer) => {
+    const open = raw.received.find((m) => m.type === 'open');
+    return open?.type === 'open' && open.capabilities.some((c) => c.kind === 'graceful-restart' && c.restarting);
+  };
+  const caps = [{ kind: 'multiprotocol', afi: 1, safi: 1 }, { kind: 'four-octet-as', asn: 64512 }, grCap(false, [[1, 1]])] as Capability[];
+  // with selection deferral (a control node): R until the deferral is over
+  const [rA, aA] = [addr(), addr()];
+  const r = await speaker({ address: rA, gracefulRestart: { restartTime: 60, restarting: true, selectionDeferral: { time: 120 } } });
+  r.addPeer({ address: aA, asn: 64512, passive: true, families: ['inet'] });
+  const a1 = await RawBgpPeer.open({ host: rA, port: r.port, localAddress: aA, asn: 64512, routerId: aA, capabilities: caps });
+  assert.ok(hasR(a1), 'R bit while deferring');
+  assert.equal(r.restarting, true);
+  a1.send(encodeEndOfRib('inet'));
+  await a1.until((m) => m.type === 'update' && m.endOfRib === 'inet');
+  assert.equal(r.restarting, false, 'deferral over: restart over');
+  a1.kill();
+  await eventually(() => r.peers().every((p) => p.state !== 'Established'), 'session down');
+  const a2 = await RawBgpPeer.open({ host: rA, port: r.port, localAddress: aA, asn: 64512, routerId: aA, capabilities: caps });
+  assert.equal(hasR(a2), false, 'a later session announces no R bit');
+  a2.kill();
+  // without deferral (an agent): R until a peer has sent End-of-RIB for every family it negotiated
+  const [gA, cA] = [addr(), addr()];
+  const g = await speaker({ address: gA, gracefulRestart: { restartTime: 60, restarting: true } });
+  g.addPeer({ address: cA, asn: 64512, passive: true, families: ['inet'] });
+  const c1 = await RawBgpPeer.open({ host: gA, port: g.port, localAddress: cA, asn: 64512, routerId: cA, capabilities: caps });
+  assert.ok(hasR(c1));
+  await new Promise((res) => setTimeout(res, 100));
+  assert.equal(g.restarting, true, 'no End-of-RIB yet');
+  c1.send(encodeEndOfRib('inet'));
+  await eventually(() => !g.restarting, 'restart over after the peer\'s End-of-RIB');
+  c1.kill();
+  await eventually(() => g.peers().every((p) => p.state !== 'Established'), 'session down');
+  const c2 = await RawBgpPeer.open({ host: gA, port: g.port, localAddress: cA, asn: 64512, routerId: cA, capabilities: caps });
+  assert.equal(hasR(c2), false);
+  c2.kill();
+});
+
 test('a peer that restarted (R bit) gets VPN routes only after its route-target End-of-RIB, however long past rtcWait', async () => {
   const [sA, pA] = [addr(), addr()];
   const s = await speaker({ address: sA, rtcWait: 1 });

@@ -95,6 +95,16 @@ export class Speaker {
   readonly #peers = new Map<string, Peer>();
   readonly #listeners = new Set<(e: PeerEvent) => void>();
   readonly #deferral: SelectionDeferral | undefined;
+  /**
+   * The R bit of the OPENs we send (RFC 4724 §3: "this speaker has restarted"): set from the start while
+   * gracefulRestart.restarting, cleared once the restart is over — the selection deferral ended, or
+   * (without one) a peer has sent End-of-RIB for every family it negotiated. A speaker that kept it set
+   * for good would tell a peer that restarts later not to wait for its End-of-RIB, and that peer would
+   * send a partial table followed by End-of-RIB.
+   */
+  #restarting: boolean;
+  /** Families each peer has sent End-of-RIB for in its current session (while #restarting). */
+  readonly #eorFrom = new Map<string, Set<Family>>();
   #server: Server | undefined;
   #port = 0;
   #started = false;
@@ -119,6 +129,7 @@ export class Speaker {
       throw new BgpConfigError('gracefulRestart.selectionDeferral needs restarting: true (only a restarting speaker defers)', { field: 'gracefulRestart' });
     }
     this.#opts = opts;
+    this.#restarting = gr?.restarting ?? false;
     this.asn = opts.asn;
     this.routerId = opts.routerId;
     this.clusterId = opts.clusterId ?? opts.routerId;
@@ -147,6 +158,7 @@ export class Speaker {
         onDone: (f, why) => {
           this.#log.info({ family: f, why }, 'route selection deferral over (RFC 4724): sending routes and End-of-RIB');
           for (const p of this.#peers.values()) p.release(f);
+          if (this.#deferral?.active === false) this.#restartOver('selection deferral over');
         },
       });
     }
@@ -210,6 +222,7 @@ export class Speaker {
     checkPeerConfig(config);
     if (this.#peers.has(config.address)) throw new TfError('BGP_PEER_EXISTS', `peer ${config.address} is already configured`, { status: 409 });
     const gr = this.#opts.gracefulRestart;
+    const restarting = (): boolean => this.#restarting;
     const peer = new Peer(config, {
       me: { asn: this.asn, routerId: this.routerId, clusterId: this.clusterId },
       tables: this.tables,
@@ -222,7 +235,8 @@ export class Speaker {
       holdTime: this.#opts.holdTime ?? 90,
       connectRetryTime: this.#opts.connectRetryTime ?? 5,
       idleHoldTime: this.#opts.idleHoldTime ?? 1,
-      gracefulRestart: gr ? { ...gr, stalePathTime: gr.stalePathTime ?? 360 } : undefined,
+      // `restarting` is read at every OPEN: the R bit follows the restart (see #restarting)
+      gracefulRestart: gr ? { ...gr, stalePathTime: gr.stalePathTime ?? 360, get restarting() { return restarting(); } } : undefined,
       rtcWait: this.#opts.rtcWait ?? 5,
       scheduler: this.#opts.scheduler ?? defaultScheduler,
       deferred: (f) => this.#deferral?.deferred(f) ?? false,
@@ -293,7 +307,29 @@ export class Speaker {
     return () => this.#listeners.delete(listener);
   }
 
+  /** True while the OPENs we send carry the R bit (see #restarting). */
+  get restarting(): boolean {
+    return this.#restarting;
+  }
+
+  #restartOver(why: string): void {
+    if (!this.#restarting) return;
+    this.#restarting = false;
+    this.#eorFrom.clear();
+    this.#log.info({ why }, 'graceful restart over: sessions from now on announce no R bit');
+  }
+
   #emit(e: PeerEvent): void {
+    if (this.#restarting && !this.#deferral) {
+      if (e.type === 'established') this.#eorFrom.set(e.peer, new Set());
+      else if (e.type === 'end-of-rib') {
+        const got = this.#eorFrom.get(e.peer) ?? new Set<Family>();
+        got.add(e.family);
+        this.#eorFrom.set(e.peer, got);
+        const fams = this.#peers.get(e.peer)?.negotiated?.families ?? [];
+        if (fams.length > 0 && fams.every((f) => got.has(f))) this.#restartOver(`End-of-RIB from ${e.peer} for every family`);
+      }
+    }
     const d = this.#deferral;
     if (d?.active) {
       if (e.type === 'established') d.established(e.peer, e.families, this.#peers.get(e.peer)?.negotiated?.peerGracefulRestart);
